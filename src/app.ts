@@ -1,0 +1,76 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { AppEnv } from './context';
+import { ApiError, handleError, renderApiError } from './errors';
+import { authRoutes } from './routes/auth';
+import { changePasswordRoutes } from './routes/change-password';
+import { throwOnInvalid } from './validate';
+
+export const app = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
+
+app.use(requestId());
+app.use(secureHeaders());
+app.use(
+  '/v1/*',
+  cors({
+    origin: '*',
+    allowHeaders: ['Content-Type', 'X-API-Key', 'X-Token', 'X-Request-Id'],
+    allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
+    exposeHeaders: ['Retry-After', 'X-Request-Id'],
+    maxAge: 600,
+  }),
+);
+app.use('/v1/*', async function noStore(c, next) {
+  await next();
+  // Tokens and stamps must never sit in a cache; no API answer is worth caching anyway.
+  c.header('Cache-Control', 'no-store');
+});
+
+const routes = app.route('/', authRoutes).route('/', changePasswordRoutes);
+
+/** The Hono RPC type of the API, for `hc<AppType>()` clients. */
+export type AppType = typeof routes;
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
+  type: 'apiKey',
+  in: 'header',
+  name: 'X-API-Key',
+  description: 'Application key, created with `npm run api-key -- create --name <name>`.',
+});
+app.openAPIRegistry.registerComponent('securitySchemes', 'Token', {
+  type: 'apiKey',
+  in: 'header',
+  name: 'X-Token',
+  description: 'Session token returned by POST /v1/login.',
+});
+
+app.doc31('/openapi.json', {
+  openapi: '3.1.0',
+  info: {
+    title: 'StoRegister tenant password-change API',
+    version: '1.0.0',
+    description:
+      'A logged-in tenant changes their own password, guarded by an application key, a session token, ' +
+      'the existing password and a single-use concurrency stamp. Every response is the envelope ' +
+      '`{ data, succeeded, status, errors }`.',
+  },
+  tags: [{ name: 'Authentication' }, { name: 'Password change' }],
+});
+
+app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'StoRegister tenant API' }));
+
+app.notFound((c) => {
+  const allowed = app.routes
+    .filter((route) => route.path === c.req.path && route.method !== 'ALL')
+    .map((route) => route.method);
+  if (allowed.length > 0) {
+    c.header('Allow', [...new Set(allowed)].join(', '));
+    return renderApiError(c, new ApiError('FAILED', { status: 405, message: `Method ${c.req.method} is not allowed here.` }));
+  }
+  return renderApiError(c, new ApiError('FAILED', { status: 404, message: 'No such route.' }));
+});
+
+app.onError(handleError);

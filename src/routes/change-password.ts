@@ -1,0 +1,206 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { requireApiKey } from '../auth/api-key';
+import { CHANGE_PASSWORD_SCOPE, reserveAttempt } from '../auth/attempts';
+import { timingSafeEqualText } from '../auth/encoding';
+import { hashPassword, verifyPassword } from '../auth/password';
+import { findPasswordPolicyViolation } from '../auth/password-policy';
+import { requireSession } from '../auth/session';
+import { settingsFrom } from '../config';
+import type { AppEnv } from '../context';
+import type { Tenant } from '../db/schema';
+import { ApiError, describe, successEnvelope } from '../errors';
+import { logEvent } from '../logging';
+import { ChangePasswordBody, ConcurrencyStamp, envelopeOf, errorResponses, jsonContent, TenantId } from '../schemas';
+import { tenantSessions } from '../sessions/stub';
+import type { TenantSessions } from '../sessions/tenant-sessions';
+import {
+  commitPasswordChange,
+  findTenantById,
+  openDatabase,
+  recordAuditEvent,
+  storeConcurrencyStamp,
+  type Database,
+} from '../tenants/repository';
+import { jsonBody, throwOnInvalid } from '../validate';
+
+export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
+
+const API_KEY_AND_SESSION = [{ ApiKey: [], Token: [] }];
+
+/** The tenant behind the session, if it can take a password change at all. */
+async function loadChangeableTenant(db: Database, tenantId: string): Promise<Tenant & { passwordHash: string }> {
+  const tenant = await findTenantById(db, tenantId);
+  if (!tenant) throw new ApiError('NO_RECORDS_FOUND');
+  if (!tenant.passwordHash || tenant.isDisabled) throw new ApiError('INVALID_CONTACT_BOOK_DETAILS_INFO');
+  return { ...tenant, passwordHash: tenant.passwordHash };
+}
+
+const REVOCATION_RETRY_DELAYS_MS = [250, 1_000, 4_000];
+
+/**
+ * The password is committed by now, so the client is told success whatever happens here. If the
+ * Durable Object cannot be reached, the (idempotent) revocation is retried in the background; while
+ * it is unreachable no session of the tenant validates either, since validation needs it too.
+ */
+async function revokeOtherSessions(
+  c: Context<AppEnv>,
+  sessions: DurableObjectStub<TenantSessions>,
+  keepSessionId: string,
+): Promise<void> {
+  const attempt = () => sessions.revokeOtherSessions(keepSessionId);
+  try {
+    const revoked = await attempt();
+    logEvent(c, 'info', 'sessions.revoked_others', { revoked });
+  } catch (cause) {
+    logEvent(c, 'error', 'sessions.revoke_others_failed', { cause: describe(cause) });
+    c.executionCtx.waitUntil(retryRevocation(c, attempt));
+  }
+}
+
+async function retryRevocation(c: Context<AppEnv>, attempt: () => Promise<number>): Promise<void> {
+  for (const delay of REVOCATION_RETRY_DELAYS_MS) {
+    await scheduler.wait(delay);
+    try {
+      const revoked = await attempt();
+      logEvent(c, 'info', 'sessions.revoked_others', { revoked, retried: true });
+      return;
+    } catch (cause) {
+      logEvent(c, 'error', 'sessions.revoke_others_failed', { cause: describe(cause), retried: true });
+    }
+  }
+}
+
+const requestStamp = createRoute({
+  method: 'get',
+  path: '/v1/tenant/profile/change-password/request',
+  tags: ['Password change'],
+  summary: 'Issue a concurrency stamp for a password change',
+  description:
+    'Returns a fresh single-use stamp (an upper-case GUID). Issuing one supersedes every earlier stamp; ' +
+    'a stamp expires after STAMP_TTL_MINUTES (default 10).',
+  security: API_KEY_AND_SESSION,
+  middleware: [requireApiKey(), requireSession()] as const,
+  responses: {
+    200: jsonContent(envelopeOf(ConcurrencyStamp, 'ConcurrencyStampResponse'), 'A fresh stamp.'),
+    ...errorResponses([
+      'UNAUTHORIZED',
+      'NO_RECORDS_FOUND',
+      'INVALID_CONTACT_BOOK_DETAILS_INFO',
+      'CONCURRENCY_STAMP_CREATE_FAILED',
+      'SOMETHING_WENT_WRONG',
+    ]),
+  },
+});
+
+changePasswordRoutes.openapi(requestStamp, async (c) => {
+  const { tenantId } = c.get('session');
+  const db = openDatabase(c.env.DB);
+  await loadChangeableTenant(db, tenantId);
+  const stamp = crypto.randomUUID().toUpperCase();
+  let stored: boolean;
+  try {
+    stored = await storeConcurrencyStamp(db, tenantId, stamp, Date.now());
+  } catch (cause) {
+    throw new ApiError('CONCURRENCY_STAMP_CREATE_FAILED', { cause });
+  }
+  if (!stored) throw new ApiError('CONCURRENCY_STAMP_CREATE_FAILED');
+  logEvent(c, 'info', 'password.stamp_issued', { tenantId });
+  return c.json(successEnvelope(stamp), 200);
+});
+
+const changePassword = createRoute({
+  method: 'put',
+  path: '/v1/tenant/profile/change-password',
+  tags: ['Password change'],
+  summary: 'Change the password of the logged-in tenant',
+  description:
+    'Replaces the password if existingPassword matches and concurrencyStamp is the current stamp. ' +
+    'The stamp is consumed; every other session of the tenant is revoked and the calling one stays valid. ' +
+    'Of concurrent requests holding the same stamp, at most one succeeds.',
+  security: API_KEY_AND_SESSION,
+  middleware: [requireApiKey(), requireSession(), jsonBody()] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: ChangePasswordBody } } } },
+  responses: {
+    200: jsonContent(envelopeOf(TenantId, 'ChangePasswordResponse'), 'Changed; data is the tenant id.'),
+    ...errorResponses([
+      'INVALID_PARAM_EXISTING_PASSWORD',
+      'INVALID_PARAM_NEW_PASSWORD',
+      'INVALID_PARAM_CONCURRENCY_STAMP',
+      'MISMATCH_EXISTING_PASSWORD',
+      'FAILED',
+      'UNAUTHORIZED',
+      'NO_RECORDS_FOUND',
+      'INVALID_CONTACT_BOOK_DETAILS_INFO',
+      'CHANGE_PASSWORD_FAILED',
+      'TOO_MANY_ATTEMPTS',
+      'SOMETHING_WENT_WRONG',
+    ]),
+  },
+});
+
+changePasswordRoutes.openapi(changePassword, async (c) => {
+  const { existingPassword, newPassword, concurrencyStamp } = c.req.valid('json');
+  const session = c.get('session');
+  const settings = settingsFrom(c.env);
+  const db = openDatabase(c.env.DB);
+  const now = Date.now();
+  const stamp = concurrencyStamp.toUpperCase();
+  const stampsIssuedAfter = now - settings.stampTtlMs;
+
+  // Cheap rejections first: none of these runs PBKDF2.
+  const tenant = await loadChangeableTenant(db, session.tenantId);
+  const stampIsCurrent =
+    tenant.concurrencyStamp !== null &&
+    timingSafeEqualText(tenant.concurrencyStamp, stamp) &&
+    (tenant.concurrencyStampIssuedAt ?? 0) > stampsIssuedAfter;
+  if (!stampIsCurrent) throw new ApiError('CHANGE_PASSWORD_FAILED');
+
+  const violation = findPasswordPolicyViolation(newPassword, settings.passwordMinLength, {
+    userName: tenant.userName,
+    firstName: tenant.firstName,
+    lastName: tenant.lastName,
+    existingPassword,
+  });
+  if (violation) {
+    throw new ApiError('INVALID_PARAM_NEW_PASSWORD', { message: `newPassword ${violation}`, field: 'newPassword' });
+  }
+
+  const attempts = tenantSessions(c.env, tenant.id);
+  await reserveAttempt(attempts, CHANGE_PASSWORD_SCOPE, stamp);
+  let verified = false;
+  try {
+    verified = await verifyPassword(existingPassword, tenant.passwordHash);
+    if (!verified) {
+      await recordAuditEvent(db, {
+        tenantId: tenant.id,
+        event: 'password.change',
+        outcome: 'mismatch_existing_password',
+        requestId: c.get('requestId'),
+        now,
+      });
+      logEvent(c, 'warn', 'password.change.mismatch', { tenantId: tenant.id });
+      throw new ApiError('MISMATCH_EXISTING_PASSWORD', { field: 'existingPassword' });
+    }
+    const won = await commitPasswordChange(db, {
+      tenantId: tenant.id,
+      presentedStamp: stamp,
+      stampsIssuedAfter,
+      previousHash: tenant.passwordHash,
+      newHash: await hashPassword(newPassword),
+      rotatedStamp: crypto.randomUUID().toUpperCase(),
+      now,
+      requestId: c.get('requestId'),
+    });
+    if (!won) throw new ApiError('CHANGE_PASSWORD_FAILED');
+  } finally {
+    // Releasing the claim is best effort: it lapses by itself, and must not turn a committed change into an error.
+    await attempts
+      .finishAttempt(CHANGE_PASSWORD_SCOPE, { verified, claim: stamp })
+      .catch((cause: unknown) => logEvent(c, 'error', 'password.change.release_failed', { cause: describe(cause) }));
+  }
+
+  logEvent(c, 'info', 'password.change.succeeded', { tenantId: tenant.id });
+  await revokeOtherSessions(c, attempts, session.sessionId);
+  return c.json(successEnvelope(tenant.id), 200);
+});

@@ -1,0 +1,162 @@
+import { z } from '@hono/zod-openapi';
+import { PASSWORD_INPUT_MAX_CHARS, PASSWORD_MAX_LENGTH } from './config';
+import { ERRORS, type ErrorCode } from './errors';
+
+/** A required string whose error messages say what is wrong without echoing the value. */
+function requiredString(options: { min?: number; max: number }) {
+  const min = options.min ?? 1;
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .min(min, { error: min === 1 ? 'must not be empty' : `must be at least ${min} characters long` })
+    .max(options.max, { error: `must be at most ${options.max} characters long` });
+}
+
+/** User names are emails, compared case-insensitively: trimmed and lower-cased before anything else. */
+const userName = () =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .trim()
+    .toLowerCase()
+    .min(1, { error: 'must not be empty' })
+    .max(100, { error: 'must be at most 100 characters long' });
+
+const GUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
+
+export const TenantId = z
+  .string()
+  .openapi({ format: 'uuid', example: '65353E22-C3A6-4600-9DE4-9813D5ECC6B4', description: 'The tenant (client) id.' });
+
+export const ConcurrencyStamp = z.string().openapi({
+  format: 'uuid',
+  example: 'A55C13AC-FDCC-45B0-8BE5-138DBA9902E4',
+  description: 'Single-use stamp; expires, and is superseded by the next one issued.',
+});
+
+const password = (description: string) =>
+  requiredString({ max: PASSWORD_INPUT_MAX_CHARS }).openapi({
+    description: `${description} The policy allows at most ${PASSWORD_MAX_LENGTH} characters; longer input is refused before hashing.`,
+    example: 'correct horse battery staple',
+  });
+
+export const RegisterBody = z
+  .object({
+    userName: userName()
+      .pipe(z.email({ error: 'must be an email address' }))
+      .openapi({ format: 'email', example: 'jane.doe@example.com' }),
+    password: password('Must pass the password policy.'),
+    firstName: requiredString({ min: 2, max: 60 }).openapi({ example: 'Jane' }),
+    lastName: requiredString({ min: 2, max: 60 }).openapi({ example: 'Doe' }),
+    phoneNumber: z
+      .string({ error: 'must be a string' })
+      .max(15, { error: 'must be at most 15 characters long' })
+      .nullish()
+      .openapi({ example: '+15551234567' }),
+  })
+  .openapi('RegisterRequest');
+
+export const LoginBody = z
+  .object({
+    userName: userName().openapi({ example: 'jane.doe@example.com' }),
+    password: requiredString({ max: PASSWORD_INPUT_MAX_CHARS }).openapi({ example: 'correct horse battery staple' }),
+  })
+  .openapi('LoginRequest');
+
+export const ChangePasswordBody = z
+  .object({
+    existingPassword: requiredString({ max: PASSWORD_INPUT_MAX_CHARS }).openapi({ example: 'correct horse battery staple' }),
+    newPassword: password('Must pass the password policy and differ from the existing password.').openapi({
+      example: 'a new and longer passphrase',
+    }),
+    concurrencyStamp: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+      .regex(GUID, { error: 'must be a GUID' })
+      .openapi({ format: 'uuid', example: 'A55C13AC-FDCC-45B0-8BE5-138DBA9902E4' }),
+  })
+  .openapi('ChangePasswordRequest');
+
+export const AuthContactBookInfo = z
+  .object({
+    id: TenantId,
+    firstName: z.string(),
+    lastName: z.string(),
+    email: z.string().openapi({ format: 'email' }),
+    phoneNumber: z.string().nullable(),
+  })
+  .openapi('AuthContactBookInfo');
+
+export const LoginResult = z
+  .object({
+    token: z.string().openapi({ description: 'Send as X-Token on session routes.' }),
+    expiresAt: z.string().openapi({ format: 'date-time' }),
+    authContactBookInfo: AuthContactBookInfo,
+  })
+  .openapi('LoginResult');
+
+const ErrorEntrySchema = z
+  .object({
+    code: z.string().openapi({ example: 'INVALID_PARAM_NEW_PASSWORD' }),
+    message: z.string(),
+    field: z.string().optional(),
+  })
+  .openapi('Error');
+
+/** The success envelope around `data`. */
+export function envelopeOf<T extends z.ZodType>(data: T, name: string) {
+  return z
+    .object({
+      data,
+      succeeded: z.literal(true),
+      status: z.literal('SUCCESS'),
+      errors: z.null(),
+    })
+    .openapi(name);
+}
+
+const FailureEnvelope = z
+  .object({
+    data: z.null(),
+    succeeded: z.literal(false),
+    status: z.string().openapi({ description: 'The primary error code; equals errors[0].code.' }),
+    errors: z.array(ErrorEntrySchema).min(1),
+  })
+  .openapi('FailureEnvelope');
+
+/** OpenAPI responses for the error codes a route can answer, grouped by HTTP status, one example per code. */
+export function errorResponses(codes: readonly ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERRORS[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, group]) => [
+      status,
+      {
+        description: group.join(', '),
+        content: {
+          'application/json': {
+            schema: FailureEnvelope,
+            examples: Object.fromEntries(
+              group.map((code) => [
+                code,
+                {
+                  value: {
+                    data: null,
+                    succeeded: false,
+                    status: code,
+                    errors: [{ code, message: ERRORS[code].message }],
+                  },
+                },
+              ]),
+            ),
+          },
+        },
+      },
+    ]),
+  );
+}
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});

@@ -1,0 +1,182 @@
+import { DurableObject } from 'cloudflare:workers';
+import { MAX_LOCKOUT_MINUTES, settingsFrom, type Settings } from '../config';
+import { timingSafeEqualText } from '../auth/encoding';
+
+export interface NewSession {
+  sessionId: string;
+  secretHash: string;
+  expiresAt: number;
+}
+
+export type AttemptDecision =
+  | { outcome: 'allowed' }
+  | { outcome: 'locked'; retryAfterSeconds: number }
+  | { outcome: 'busy' };
+
+/** How long a claimed stamp stays claimed if its request dies before releasing it. */
+const CLAIM_HOLD_MS = 60_000;
+
+interface AttemptRow extends Record<string, SqlStorageValue> {
+  failures: number;
+  window_started_at: number;
+  locked_until: number;
+  lockouts: number;
+}
+
+/**
+ * One instance per tenant (named by tenant id) holds that tenant's sessions and failed-attempt
+ * counter; login throttling uses instances named by user name. Each instance runs one request at a
+ * time, which makes "revoke all other sessions" and "count this failure" strongly consistent.
+ */
+export class TenantSessions extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly settings: Settings;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.settings = settingsFrom(env);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS sessions (
+      id TEXT PRIMARY KEY,
+      secret_hash TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL
+    )`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS attempts (
+      scope TEXT PRIMARY KEY,
+      failures INTEGER NOT NULL,
+      window_started_at INTEGER NOT NULL,
+      locked_until INTEGER NOT NULL,
+      lockouts INTEGER NOT NULL
+    )`);
+    this.sql.exec('CREATE TABLE IF NOT EXISTS claims (claim TEXT PRIMARY KEY, held_until INTEGER NOT NULL)');
+  }
+
+  async createSession(session: NewSession): Promise<void> {
+    const now = Date.now();
+    this.sql.exec(
+      'INSERT INTO sessions (id, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
+      session.sessionId,
+      session.secretHash,
+      now,
+      session.expiresAt,
+    );
+    await this.scheduleCleanup(session.expiresAt);
+  }
+
+  /** True when the session exists, is unexpired and its secret hash matches (compared in constant time). */
+  async validateSession(sessionId: string, secretHash: string): Promise<boolean> {
+    const row = this.sql
+      .exec<{ secret_hash: string; expires_at: number }>(
+        'SELECT secret_hash, expires_at FROM sessions WHERE id = ?',
+        sessionId,
+      )
+      .toArray()[0];
+    if (!row) return false;
+    if (row.expires_at <= Date.now()) {
+      this.sql.exec('DELETE FROM sessions WHERE id = ?', sessionId);
+      return false;
+    }
+    return timingSafeEqualText(row.secret_hash, secretHash);
+  }
+
+  async revokeSession(sessionId: string): Promise<void> {
+    this.sql.exec('DELETE FROM sessions WHERE id = ?', sessionId);
+  }
+
+  /** Idempotent: revokes every session but the one named. Returns how many were revoked. */
+  async revokeOtherSessions(keepSessionId: string): Promise<number> {
+    return this.sql.exec('DELETE FROM sessions WHERE id != ?', keepSessionId).rowsWritten;
+  }
+
+  async countSessions(): Promise<number> {
+    return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM sessions').one().n;
+  }
+
+  /**
+   * Reserves one password check for `scope`. It is counted as a failure up front, so concurrent
+   * wrong guesses cannot all slip in before any is recorded; `finishAttempt` clears it on success.
+   * With a `claim` (a concurrency stamp), only one check per claim may be in flight: the others are
+   * told `busy`, without being counted, and lose the race without running PBKDF2.
+   */
+  async beginAttempt(scope: string, claim?: string): Promise<AttemptDecision> {
+    const now = Date.now();
+    const row = this.sql
+      .exec<AttemptRow>('SELECT failures, window_started_at, locked_until, lockouts FROM attempts WHERE scope = ?', scope)
+      .toArray()[0] ?? { failures: 0, window_started_at: now, locked_until: 0, lockouts: 0 };
+
+    if (row.locked_until > now) {
+      return { outcome: 'locked', retryAfterSeconds: Math.ceil((row.locked_until - now) / 1000) };
+    }
+    if (claim !== undefined && this.isClaimed(claim, now)) return { outcome: 'busy' };
+
+    const windowExpired = now - row.window_started_at >= this.settings.failedAttemptWindowMs;
+    const failures = windowExpired ? 0 : row.failures;
+    const windowStartedAt = windowExpired ? now : row.window_started_at;
+
+    if (failures >= this.settings.maxFailedAttempts) {
+      // Each lockout in a row doubles the wait, up to a ceiling.
+      const lockoutMs = Math.min(this.settings.lockoutMs * 2 ** row.lockouts, MAX_LOCKOUT_MINUTES * 60_000);
+      this.writeAttempts(scope, 0, now, now + lockoutMs, row.lockouts + 1);
+      await this.scheduleCleanup(now + lockoutMs + this.settings.failedAttemptWindowMs);
+      return { outcome: 'locked', retryAfterSeconds: Math.ceil(lockoutMs / 1000) };
+    }
+
+    this.writeAttempts(scope, failures + 1, windowStartedAt, 0, row.lockouts);
+    if (claim !== undefined) {
+      this.sql.exec('INSERT OR REPLACE INTO claims (claim, held_until) VALUES (?, ?)', claim, now + CLAIM_HOLD_MS);
+    }
+    await this.scheduleCleanup(windowStartedAt + this.settings.failedAttemptWindowMs);
+    return { outcome: 'allowed' };
+  }
+
+  /** Ends a reserved check: a verified password forgets the failures and lockout history. */
+  async finishAttempt(scope: string, result: { verified: boolean; claim?: string }): Promise<void> {
+    if (result.verified) this.sql.exec('DELETE FROM attempts WHERE scope = ?', scope);
+    if (result.claim !== undefined) this.sql.exec('DELETE FROM claims WHERE claim = ?', result.claim);
+  }
+
+  private isClaimed(claim: string, now: number): boolean {
+    return this.sql.exec('SELECT 1 FROM claims WHERE claim = ? AND held_until > ?', claim, now).toArray().length > 0;
+  }
+
+  private writeAttempts(scope: string, failures: number, windowStartedAt: number, lockedUntil: number, lockouts: number) {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO attempts (scope, failures, window_started_at, locked_until, lockouts)
+       VALUES (?, ?, ?, ?, ?)`,
+      scope,
+      failures,
+      windowStartedAt,
+      lockedUntil,
+      lockouts,
+    );
+  }
+
+  async alarm(): Promise<void> {
+    const now = Date.now();
+    this.sql.exec('DELETE FROM sessions WHERE expires_at <= ?', now);
+    this.sql.exec('DELETE FROM claims WHERE held_until <= ?', now);
+    // A counter may go once its window has passed and any lockout, plus one window to remember it, has ended.
+    this.sql.exec(
+      'DELETE FROM attempts WHERE window_started_at + ? <= ? AND locked_until + ? <= ?',
+      this.settings.failedAttemptWindowMs,
+      now,
+      this.settings.failedAttemptWindowMs,
+      now,
+    );
+    const next = this.sql
+      .exec<{ at: number | null }>(
+        `SELECT min(at) AS at FROM (
+           SELECT min(expires_at) AS at FROM sessions
+           UNION ALL SELECT min(max(window_started_at, locked_until) + ?) FROM attempts)`,
+        this.settings.failedAttemptWindowMs,
+      )
+      .one().at;
+    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, now + 1000));
+  }
+
+  private async scheduleCleanup(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+  }
+}
