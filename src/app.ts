@@ -13,6 +13,12 @@ export const app = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
 
 app.use(requestId());
 app.use(secureHeaders());
+app.use(async function jsonCharset(c, next) {
+  await next();
+  if (c.res.headers.get('Content-Type') === 'application/json') {
+    c.res.headers.set('Content-Type', 'application/json; charset=utf-8');
+  }
+});
 app.use(
   '/v1/*',
   cors({
@@ -29,10 +35,10 @@ app.use('/v1/*', async function noStore(c, next) {
   c.header('Cache-Control', 'no-store');
 });
 
-const routes = app.route('/', authRoutes).route('/', changePasswordRoutes);
+/** The API's routes; their type is what `hc<AppType>()` clients use. */
+export const apiRoutes = app.route('/', authRoutes).route('/', changePasswordRoutes);
 
-/** The Hono RPC type of the API, for `hc<AppType>()` clients. */
-export type AppType = typeof routes;
+export type AppType = typeof apiRoutes;
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
   type: 'apiKey',

@@ -1,0 +1,19 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const WRANGLER_BIN = fileURLToPath(new URL('../node_modules/wrangler/bin/wrangler.js', import.meta.url));
+
+/**
+ * Runs wrangler with the Node that runs this script (the project's Node 22 from node_modules),
+ * and returns its exit status and standard output; standard error passes through.
+ */
+export function wrangler(args, { capture = false, input } = {}) {
+  const result = spawnSync(process.execPath, [WRANGLER_BIN, ...args], {
+    stdio: [input === undefined ? 'inherit' : 'pipe', capture ? 'pipe' : 'inherit', 'inherit'],
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
+  if (result.error) throw result.error;
+  return { status: result.status ?? 1, stdout: result.stdout ?? '' };
+}
