@@ -12,7 +12,7 @@ export function installProductionPbkdf2Limit(): void {
   const original = subtle.deriveBits.bind(subtle);
   subtle.deriveBits = async (algorithm, baseKey, length) => {
     if (typeof algorithm === 'object' && algorithm.name === 'PBKDF2') {
-      const { iterations } = algorithm as Pbkdf2Params;
+      const iterations = Number((algorithm as { iterations?: number }).iterations);
       pbkdf2Iterations.push(iterations);
       if (iterations > PBKDF2_MAX_ITERATIONS) {
         throw new DOMException(
