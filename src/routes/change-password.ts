@@ -18,6 +18,7 @@ import {
   commitPasswordChange,
   findTenantById,
   openDatabase,
+  passwordChangeCommitted,
   recordAuditEvent,
   storeConcurrencyStamp,
   type Database,
@@ -182,7 +183,7 @@ changePasswordRoutes.openapi(changePassword, async (c) => {
       logEvent(c, 'warn', 'password.change.mismatch', { tenantId: tenant.id });
       throw new ApiError('MISMATCH_EXISTING_PASSWORD', { field: 'existingPassword' });
     }
-    const won = await commitPasswordChange(db, {
+    const change = {
       tenantId: tenant.id,
       presentedStamp: stamp,
       stampsIssuedAfter,
@@ -191,6 +192,11 @@ changePasswordRoutes.openapi(changePassword, async (c) => {
       rotatedStamp: crypto.randomUUID().toUpperCase(),
       now,
       requestId: c.get('requestId'),
+    };
+    const won = await commitPasswordChange(db, change).catch(async (cause: unknown) => {
+      logEvent(c, 'error', 'password.change.commit_uncertain', { tenantId: tenant.id, cause: describe(cause) });
+      if (await passwordChangeCommitted(db, tenant.id, change.rotatedStamp).catch(() => false)) return true;
+      throw new ApiError('SOMETHING_WENT_WRONG', { cause });
     });
     if (!won) throw new ApiError('CHANGE_PASSWORD_FAILED');
   } finally {

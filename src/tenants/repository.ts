@@ -115,6 +115,19 @@ export async function commitPasswordChange(db: Database, change: PasswordChange)
   return updated.length === 1;
 }
 
+/**
+ * Whether a change whose outcome is unknown (D1 reported an error, possibly after committing) did
+ * commit: only the winning write leaves its rotated stamp on the row. Decided by reading, never by retrying.
+ */
+export async function passwordChangeCommitted(db: Database, tenantId: string, rotatedStamp: string): Promise<boolean> {
+  const row = await db
+    .select({ id: tenants.id })
+    .from(tenants)
+    .where(and(eq(tenants.id, tenantId), eq(tenants.concurrencyStamp, rotatedStamp)))
+    .get();
+  return row !== undefined;
+}
+
 /** Replaces a hash made with weaker parameters, only if nothing changed it meanwhile. */
 export async function upgradePasswordHash(db: Database, id: string, oldHash: string, newHash: string): Promise<void> {
   await db

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { PBKDF2_MAX_ITERATIONS } from '../config';
+import { pbkdf2Iterations } from '../../test/pbkdf2-limit';
+import { hashPassword, MalformedPasswordHashError, needsRehash, verifyPassword } from './password';
+
+// Made with Node's crypto.pbkdf2Sync (an independent implementation), salt 00..0f, 100,000 iterations.
+const NODE_VECTORS = [
+  ['correct horse battery staple', 'pbkdf2-sha512$100000$AAECAwQFBgcICQoLDA0ODw==$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw='],
+  ['pässwörd-ünïcödé 🔐', 'pbkdf2-sha512$100000$AAECAwQFBgcICQoLDA0ODw==$1uURXa3e3krcyLhEt9eaIAUAm0GGXJRYmbYOUIF09s0='],
+] as const;
+
+describe('password hashing', () => {
+  it('should store scheme, the production iteration ceiling, a 128-bit salt and a 256-bit key', async () => {
+    const stored = await hashPassword('a long enough passphrase');
+    const [scheme, iterations, salt, key] = stored.split('$');
+    expect(scheme).toBe('pbkdf2-sha512');
+    expect(Number(iterations)).toBe(100_000);
+    expect(atob(salt)).toHaveLength(16);
+    expect(atob(key)).toHaveLength(32);
+    expect(needsRehash(stored)).toBe(false);
+  });
+
+  it.each(NODE_VECTORS)('should verify the independent vector for %j', async (password, stored) => {
+    await expect(verifyPassword(password, stored)).resolves.toBe(true);
+    await expect(verifyPassword(`${password}x`, stored)).resolves.toBe(false);
+  });
+
+  it('should hash the same password differently each time, and verify both', async () => {
+    const [first, second] = await Promise.all([hashPassword('same password'), hashPassword('same password')]);
+    expect(first).not.toBe(second);
+    await expect(verifyPassword('same password', first)).resolves.toBe(true);
+    await expect(verifyPassword('same password', second)).resolves.toBe(true);
+  });
+
+  it('should reject a wrong password, including one differing only in case', async () => {
+    const stored = await hashPassword('Case Matters Here');
+    await expect(verifyPassword('case matters here', stored)).resolves.toBe(false);
+  });
+
+  it('should treat the NFC and NFD forms of a password as the same password', async () => {
+    const nfc = 'Crème brûlée à la française'.normalize('NFC');
+    const nfd = nfc.normalize('NFD');
+    expect(nfd).not.toBe(nfc);
+    await expect(verifyPassword(nfd, await hashPassword(nfc))).resolves.toBe(true);
+    await expect(verifyPassword(nfc, await hashPassword(nfd))).resolves.toBe(true);
+  });
+
+  it('should hash and verify long and non-Latin input', async () => {
+    const password = '密码🔐'.repeat(40);
+    await expect(verifyPassword(password, await hashPassword(password))).resolves.toBe(true);
+  });
+
+  it('should never ask PBKDF2 for more than the production ceiling', async () => {
+    const before = pbkdf2Iterations.length;
+    await verifyPassword('x', await hashPassword('x'));
+    const asked = pbkdf2Iterations.slice(before);
+    expect(asked).toEqual([PBKDF2_MAX_ITERATIONS, PBKDF2_MAX_ITERATIONS]);
+    expect(Math.max(...pbkdf2Iterations)).toBeLessThanOrEqual(PBKDF2_MAX_ITERATIONS);
+  });
+
+  it('should run under a deriveBits that refuses more than 100,000 iterations, as production does', async () => {
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('x'), 'PBKDF2', false, ['deriveBits']);
+    const params = { name: 'PBKDF2', hash: 'SHA-512', salt: new Uint8Array(16) };
+    await expect(crypto.subtle.deriveBits({ ...params, iterations: 100_001 }, key, 256)).rejects.toThrow(/100000/);
+    await expect(crypto.subtle.deriveBits({ ...params, iterations: 100_000 }, key, 256)).resolves.toBeInstanceOf(
+      ArrayBuffer,
+    );
+  });
+
+  it('should mark hashes with fewer iterations for an upgrade', () => {
+    expect(needsRehash('pbkdf2-sha512$10000$AAECAwQFBgcICQoLDA0ODw==$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw=')).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ['an unknown scheme', 'bcrypt$10$abc$def'],
+    ['too many iterations', 'pbkdf2-sha512$100001$AAECAwQFBgcICQoLDA0ODw==$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw='],
+    ['absurd iterations', 'pbkdf2-sha512$999999999999$AAECAwQFBgcICQoLDA0ODw==$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw='],
+    ['too few iterations', 'pbkdf2-sha512$1$AAECAwQFBgcICQoLDA0ODw==$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw='],
+    ['a short salt', 'pbkdf2-sha512$100000$AAEC$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw='],
+    ['a salt that is not base64', 'pbkdf2-sha512$100000$!!!!$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw='],
+    ['a missing key', 'pbkdf2-sha512$100000$AAECAwQFBgcICQoLDA0ODw==$'],
+    ['too few parts', 'pbkdf2-sha512$100000'],
+    ['an empty string', ''],
+  ])('should fail closed, without deriving, on %s', async (_name, stored) => {
+    const before = pbkdf2Iterations.length;
+    await expect(verifyPassword('anything', stored)).rejects.toBeInstanceOf(MalformedPasswordHashError);
+    expect(pbkdf2Iterations.length).toBe(before);
+  });
+});
