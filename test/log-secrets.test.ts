@@ -1,0 +1,67 @@
+import { env } from 'cloudflare:workers';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { envWith, faultyD1 } from './faults';
+import { call, changePassword, login, newPasswordFor, requestStamp, registerTenant } from './helpers';
+
+describe('structured logs', () => {
+  let lines: string[] = [];
+
+  beforeEach(() => {
+    lines = [];
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(' '));
+      });
+    }
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('should log JSON with a request id and never a password, token, key or hash', async () => {
+    const tenant = await registerTenant();
+    const token = await login(tenant);
+    const newPassword = newPasswordFor();
+    const wrongPassword = `wrong-${crypto.randomUUID()}`;
+    await call('/v1/login', { method: 'POST', apiKey: tenant.apiKey, body: { userName: tenant.userName, password: wrongPassword } });
+    await call('/v1/login', { method: 'POST', apiKey: `${tenant.apiKey}-unknown`, body: {} });
+    await changePassword(tenant, token, {
+      existingPassword: wrongPassword,
+      newPassword,
+      concurrencyStamp: await requestStamp(tenant, token),
+    });
+    await changePassword(
+      tenant,
+      token,
+      { existingPassword: tenant.password, newPassword, concurrencyStamp: await requestStamp(tenant, token) },
+      { env: envWith({ DB: faultyD1({ failOn: /^update "tenants" set "password_hash"/ }) }) },
+    );
+    await changePassword(tenant, token, {
+      existingPassword: tenant.password,
+      newPassword,
+      concurrencyStamp: await requestStamp(tenant, token),
+    });
+    const stored = await env.DB.prepare('SELECT password_hash FROM tenants WHERE id = ?')
+      .bind(tenant.id)
+      .first<{ password_hash: string }>();
+
+    expect(lines.length).toBeGreaterThan(8);
+    for (const line of lines) {
+      const entry = JSON.parse(line);
+      expect(entry.requestId).toEqual(expect.any(String));
+      expect(entry.event).toEqual(expect.any(String));
+    }
+    const secrets = [
+      tenant.password,
+      newPassword,
+      wrongPassword,
+      tenant.apiKey,
+      token,
+      token.split('.')[2],
+      stored!.password_hash,
+      stored!.password_hash.split('$')[3],
+    ];
+    const output = lines.join('\n');
+    for (const secret of secrets) expect(output).not.toContain(secret);
+    expect(output).toContain('password.change.succeeded');
+    expect(output).toContain('password.change.commit_uncertain');
+  });
+});
