@@ -119,7 +119,7 @@ describe('faults injected at the bindings', () => {
     const reply = await call(STAMP_ROUTE, {
       apiKey: tenant.apiKey,
       token,
-      env: envWith({ TENANT_SESSIONS: faultyDurableObjects(['validateSession']) as Env['TENANT_SESSIONS'] }),
+      env: envWith({ TENANT_SESSIONS: faultyDurableObjects(['validateSession']) }),
     });
     expectFailure(reply, 500, 'SOMETHING_WENT_WRONG');
     expectNoDetail(reply.text);
@@ -135,7 +135,7 @@ describe('faults injected at the bindings', () => {
       tenant,
       token,
       { existingPassword: tenant.password, newPassword, concurrencyStamp: stamp },
-      { env: envWith({ TENANT_SESSIONS: faultyDurableObjects(['revokeOtherSessions'], 1) as Env['TENANT_SESSIONS'] }) },
+      { env: envWith({ TENANT_SESSIONS: faultyDurableObjects(['revokeOtherSessions'], 1) }) },
     );
 
     expect(expectSuccess(reply)).toBe(tenant.id);

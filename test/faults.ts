@@ -60,7 +60,7 @@ export function faultyD1(plan: D1FaultPlan, real: D1Database = env.DB): D1Databa
 }
 
 /** The real Durable Object namespace, whose stubs throw on the named RPC methods (the first N calls, or always). */
-export function faultyDurableObjects(methods: string[], times = Infinity): DurableObjectNamespace {
+export function faultyDurableObjects(methods: string[], times = Infinity): Env['TENANT_SESSIONS'] {
   const real = env.TENANT_SESSIONS;
   let remaining = times;
   return new Proxy(real, {

@@ -1,0 +1,214 @@
+// npm run bench: serves bench/worker.ts (the production worker plus measuring routes) with wrangler dev
+// on loopback, against a throwaway local store, and measures every figure in this one run.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { WRANGLER_BIN, wrangler } from '../scripts/wrangler.mjs';
+
+const PORT = Number(process.env.BENCH_PORT ?? 8799);
+const BASE = `http://127.0.0.1:${PORT}`;
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
+const DEADLINE = Date.now() + 8 * 60_000;
+const state = mkdtempSync(join(tmpdir(), 'storegister-bench-'));
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function startServer() {
+  const migrated = wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], { capture: true });
+  check(migrated.status === 0, 'migrations failed');
+  const child = spawn(
+    process.execPath,
+    [WRANGLER_BIN, 'dev', 'bench/worker.ts', '--ip', '127.0.0.1', '--port', String(PORT), '--persist-to', state, '--log-level', 'error'],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  );
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`${BASE}/__bench/empty`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  child.kill();
+  throw new Error('wrangler dev did not start');
+}
+
+function createApiKey() {
+  const key = `srk_${randomBytes(32).toString('base64url')}`;
+  const hash = createHash('sha256').update(key).digest('hex');
+  const record = JSON.stringify({ id: hash.slice(0, 16), name: 'bench', createdAt: new Date().toISOString(), revokedAt: null });
+  const put = wrangler(['kv', 'key', 'put', `apikey:${hash}`, record, '--binding', 'API_KEYS', '--local', '--persist-to', state], {
+    capture: true,
+  });
+  check(put.status === 0, 'could not store the bench key');
+  return key;
+}
+
+async function request(path, { method = 'GET', key, token, body } = {}) {
+  const headers = {};
+  if (key) headers['X-API-Key'] = key;
+  if (token) headers['X-Token'] = token;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const started = performance.now();
+  const response = await fetch(`${BASE}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await response.json();
+  return { ms: performance.now() - started, status: response.status, json };
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function summarize(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+}
+
+/** Times `iteration` n times; `iteration` returns the measured milliseconds of its timed part. */
+async function measure(n, iteration) {
+  const samples = [];
+  for (let i = 0; i < n && Date.now() < DEADLINE; i++) samples.push(await iteration(i));
+  return summarize(samples);
+}
+
+function expectStatus(reply, status, code) {
+  check(reply.status === status && reply.json.status === code, `expected ${status} ${code}, got ${reply.status} ${JSON.stringify(reply.json)}`);
+  return reply;
+}
+
+let tenantCounter = 0;
+async function newTenant(key) {
+  const userName = `bench-${Date.now()}-${tenantCounter++}@example.com`;
+  const password = `violet tractor ${randomBytes(6).toString('hex')}`;
+  expectStatus(await request('/v1/register', { method: 'POST', key, body: { userName, password, firstName: 'Ada', lastName: 'Lovelace' } }), 201, 'SUCCESS');
+  const login = expectStatus(await request('/v1/login', { method: 'POST', key, body: { userName, password } }), 200, 'SUCCESS');
+  return { userName, password, token: login.json.data.token };
+}
+
+async function stampFor(key, tenant) {
+  return expectStatus(await request('/v1/tenant/profile/change-password/request', { key, token: tenant.token }), 200, 'SUCCESS').json.data;
+}
+
+/** One timed change per call; the stamp request before it is not timed. */
+async function timedChange(key, tenant) {
+  const concurrencyStamp = await stampFor(key, tenant);
+  const newPassword = `violet tractor ${randomBytes(6).toString('hex')}`;
+  const reply = expectStatus(
+    await request('/v1/tenant/profile/change-password', {
+      method: 'PUT',
+      key,
+      token: tenant.token,
+      body: { existingPassword: tenant.password, newPassword, concurrencyStamp },
+    }),
+    200,
+    'SUCCESS',
+  );
+  tenant.password = newPassword;
+  return reply.ms;
+}
+
+async function changesAtConcurrency(key, concurrency, perWorker) {
+  const tenants = await Promise.all(Array.from({ length: concurrency }, () => newTenant(key)));
+  const samples = [];
+  const started = performance.now();
+  await Promise.all(
+    tenants.map(async (tenant) => {
+      for (let i = 0; i < perWorker && Date.now() < DEADLINE; i++) samples.push(await timedChange(key, tenant));
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { ...summarize(samples), throughputPerSecond: samples.length / seconds };
+}
+
+async function main() {
+  const server = await startServer();
+  try {
+    const key = createApiKey();
+    // Warm up the isolate, the Durable Object and D1 before measuring anything.
+    const warm = await newTenant(key);
+    await timedChange(key, warm);
+
+    const empty = await measure(ITERATIONS * 2, async () => (await request('/__bench/empty')).ms);
+    const deriveOne = await measure(ITERATIONS, async () => (await request('/__bench/derive-one')).ms);
+    const floorRequest = await measure(ITERATIONS, async () => (await request('/__bench/floor')).ms);
+    const derivation = deriveOne.p50 - empty.p50;
+    const floor = floorRequest.p50 - empty.p50;
+
+    const change1 = await changesAtConcurrency(key, 1, ITERATIONS);
+    const change2 = await changesAtConcurrency(key, 2, Math.ceil(ITERATIONS / 2));
+
+    const tenant = await newTenant(key);
+    const stale = crypto.randomUUID().toUpperCase();
+    const changeBody = (body) => ({ method: 'PUT', key, token: tenant.token, body });
+    const rejections = {
+      no_key: await measure(ITERATIONS, async () => expectStatus(await request('/v1/tenant/profile/change-password', { method: 'PUT', body: {} }), 401, 'UNAUTHORIZED').ms),
+      bad_key: await measure(ITERATIONS, async () => expectStatus(await request('/v1/tenant/profile/change-password', { method: 'PUT', key: `${key}x`, body: {} }), 401, 'UNAUTHORIZED').ms),
+      bad_token: await measure(ITERATIONS, async () => expectStatus(await request('/v1/tenant/profile/change-password', { method: 'PUT', key, token: `${tenant.token.slice(0, -4)}AAAA`, body: {} }), 401, 'UNAUTHORIZED').ms),
+      stale_stamp: await measure(ITERATIONS, async () =>
+        expectStatus(await request('/v1/tenant/profile/change-password', changeBody({ existingPassword: tenant.password, newPassword: 'a new violet tractor', concurrencyStamp: stale })), 409, 'CHANGE_PASSWORD_FAILED').ms),
+      policy_failure: await measure(ITERATIONS, async () =>
+        expectStatus(await request('/v1/tenant/profile/change-password', changeBody({ existingPassword: tenant.password, newPassword: 'short', concurrencyStamp: await stampFor(key, tenant) })), 400, 'INVALID_PARAM_NEW_PASSWORD').ms),
+    };
+    // Lock the tenant out with wrong guesses, then time the refusals, which must not derive.
+    for (let i = 0; i < 5; i++) {
+      await request('/v1/tenant/profile/change-password', changeBody({ existingPassword: `wrong ${i}`, newPassword: 'a new violet tractor', concurrencyStamp: await stampFor(key, tenant) }));
+    }
+    const lockedStamp = await stampFor(key, tenant);
+    rejections.throttled = await measure(ITERATIONS, async () =>
+      expectStatus(await request('/v1/tenant/profile/change-password', changeBody({ existingPassword: tenant.password, newPassword: 'a new violet tractor', concurrencyStamp: lockedStamp })), 429, 'TOO_MANY_ATTEMPTS').ms);
+
+    const loginTenant = await newTenant(key);
+    const others = {
+      login: await measure(ITERATIONS, async () => expectStatus(await request('/v1/login', { method: 'POST', key, body: { userName: loginTenant.userName, password: loginTenant.password } }), 200, 'SUCCESS').ms),
+      stamp: await measure(ITERATIONS, async () => expectStatus(await request('/v1/tenant/profile/change-password/request', { key, token: loginTenant.token }), 200, 'SUCCESS').ms),
+      register: await measure(ITERATIONS, async (i) =>
+        expectStatus(await request('/v1/register', { method: 'POST', key, body: { userName: `bench-register-${Date.now()}-${i}@example.com`, password: 'a violet tractor', firstName: 'Ada', lastName: 'Lovelace' } }), 201, 'SUCCESS').ms),
+    };
+
+    const overDerivation = (stats) => (stats.p50 - empty.p50) / derivation;
+    const rows = [
+      ['empty round trip', empty, null],
+      ['one PBKDF2 derivation (request)', deriveOne, null],
+      ['floor: verify + hash (request)', floorRequest, null],
+      ['change, concurrency 1', change1, overDerivation(change1)],
+      ['change, concurrency 2', change2, overDerivation(change2)],
+      ...Object.entries(rejections).map(([name, stats]) => [`rejection: ${name}`, stats, overDerivation(stats)]),
+      ...Object.entries(others).map(([name, stats]) => [name, stats, overDerivation(stats)]),
+    ];
+    console.log('figure                               n    p50 ms   p95 ms   p99 ms   (p50 - empty) / derivation');
+    for (const [name, stats, ratio] of rows) {
+      console.log(
+        `${name.padEnd(36)} ${String(stats.n).padStart(3)} ${stats.p50.toFixed(2).padStart(8)} ${stats.p95.toFixed(2).padStart(8)} ${stats.p99.toFixed(2).padStart(8)}   ${ratio === null ? '' : ratio.toFixed(3)}`,
+      );
+    }
+    const worst = Object.entries(rejections).sort((a, b) => b[1].p50 - a[1].p50)[0];
+    const figures = {
+      derivation_ms: derivation,
+      floor_ms: floor,
+      empty_round_trip_ms: empty.p50,
+      change_c1: change1,
+      change_c2: change2,
+      change_over_floor: change1.p50 / (floor + empty.p50),
+      rejections: Object.fromEntries(Object.entries(rejections).map(([name, stats]) => [name, { ...stats, over_derivation: overDerivation(stats) }])),
+      worst_rejection: worst[0],
+      worst_rejection_over_derivation: overDerivation(worst[1]),
+      login: { ...others.login, over_derivation: overDerivation(others.login) },
+      stamp: { ...others.stamp, over_derivation: overDerivation(others.stamp) },
+      register: { ...others.register, over_derivation: overDerivation(others.register) },
+    };
+    console.log(`\nchange_over_floor ${figures.change_over_floor.toFixed(3)} (target <= 1.10); worst rejection ${worst[0]} at ${figures.worst_rejection_over_derivation.toFixed(3)} of a derivation (target < 0.05)`);
+    console.log(JSON.stringify(figures));
+  } finally {
+    server.kill('SIGTERM');
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
