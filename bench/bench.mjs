@@ -1,72 +1,13 @@
 // npm run bench: serves bench/worker.ts (the production worker plus measuring routes) with wrangler dev
 // on loopback, against a throwaway local store, and measures every figure in this one run.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import { WRANGLER_BIN, wrangler } from '../scripts/wrangler.mjs';
+import { randomBytes } from 'node:crypto';
+import { check, request as send, startLocalServer, summarize } from './local-server.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8799);
-const BASE = `http://127.0.0.1:${PORT}`;
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
 const DEADLINE = Date.now() + 8 * 60_000;
-const state = mkdtempSync(join(tmpdir(), 'storegister-bench-'));
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function startServer() {
-  const migrated = wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state], { capture: true });
-  check(migrated.status === 0, 'migrations failed');
-  const child = spawn(
-    process.execPath,
-    [WRANGLER_BIN, 'dev', 'bench/worker.ts', '--ip', '127.0.0.1', '--port', String(PORT), '--persist-to', state, '--log-level', 'error'],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
-  );
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`${BASE}/__bench/empty`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  child.kill();
-  throw new Error('wrangler dev did not start');
-}
-
-function createApiKey() {
-  const key = `srk_${randomBytes(32).toString('base64url')}`;
-  const hash = createHash('sha256').update(key).digest('hex');
-  const record = JSON.stringify({ id: hash.slice(0, 16), name: 'bench', createdAt: new Date().toISOString(), revokedAt: null });
-  const put = wrangler(['kv', 'key', 'put', `apikey:${hash}`, record, '--binding', 'API_KEYS', '--local', '--persist-to', state], {
-    capture: true,
-  });
-  check(put.status === 0, 'could not store the bench key');
-  return key;
-}
-
-async function request(path, { method = 'GET', key, token, body } = {}) {
-  const headers = {};
-  if (key) headers['X-API-Key'] = key;
-  if (token) headers['X-Token'] = token;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const started = performance.now();
-  const response = await fetch(`${BASE}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = await response.json();
-  return { ms: performance.now() - started, status: response.status, json };
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-function summarize(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
-}
+let BASE;
+const request = (path, options) => send(BASE, path, options);
 
 /** Times `iteration` n times; `iteration` returns the measured milliseconds of its timed part. */
 async function measure(n, iteration) {
@@ -76,7 +17,7 @@ async function measure(n, iteration) {
 }
 
 function expectStatus(reply, status, code) {
-  check(reply.status === status && reply.json.status === code, `expected ${status} ${code}, got ${reply.status} ${JSON.stringify(reply.json)}`);
+  check(reply.status === status && reply.json?.status === code, `expected ${status} ${code}, got ${reply.status} ${JSON.stringify(reply.json)}`);
   return reply;
 }
 
@@ -125,9 +66,10 @@ async function changesAtConcurrency(key, concurrency, perWorker) {
 }
 
 async function main() {
-  const server = await startServer();
+  const server = await startLocalServer({ script: 'bench/worker.ts', port: PORT });
+  BASE = server.base;
   try {
-    const key = createApiKey();
+    const key = server.apiKey;
     // Warm up the isolate, the Durable Object and D1 before measuring anything.
     const warm = await newTenant(key);
     await timedChange(key, warm);
@@ -203,8 +145,7 @@ async function main() {
     console.log(`\nchange_over_floor ${figures.change_over_floor.toFixed(3)} (target <= 1.10); worst rejection ${worst[0]} at ${figures.worst_rejection_over_derivation.toFixed(3)} of a derivation (target < 0.05)`);
     console.log(JSON.stringify(figures));
   } finally {
-    server.kill('SIGTERM');
-    rmSync(state, { recursive: true, force: true });
+    server.stop();
   }
 }
 

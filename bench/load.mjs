@@ -1,0 +1,94 @@
+// npm run load: a bounded mixed load against the local service on loopback. Each of CONCURRENCY
+// virtual users owns a tenant and loops through logins, stamps, changes and expected failures.
+// Any answer that is not the expected envelope counts as an error; the exit code is 1 if any occur.
+import { randomBytes } from 'node:crypto';
+import { check, request, startLocalServer, summarize } from './local-server.mjs';
+
+const PORT = Number(process.env.LOAD_PORT ?? 8798);
+const TOTAL = Number(process.env.LOAD_REQUESTS ?? 2000);
+const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 8);
+const DEADLINE = Date.now() + Number(process.env.LOAD_SECONDS ?? 240) * 1000;
+
+const passphrase = () => `violet tractor ${randomBytes(6).toString('hex')}`;
+const samples = new Map();
+const errors = [];
+let sent = 0;
+
+function isEnvelope(json) {
+  return (
+    json !== null &&
+    typeof json === 'object' &&
+    'data' in json &&
+    typeof json.succeeded === 'boolean' &&
+    typeof json.status === 'string' &&
+    (json.succeeded ? json.errors === null : Array.isArray(json.errors) && json.errors[0]?.code === json.status)
+  );
+}
+
+async function expect(base, action, path, options, status, code) {
+  sent++;
+  const reply = await request(base, path, options);
+  if (!samples.has(action)) samples.set(action, []);
+  samples.get(action).push(reply.ms);
+  if (!isEnvelope(reply.json) || reply.status !== status || reply.json.status !== code) {
+    errors.push({ action, expected: `${status} ${code}`, got: `${reply.status} ${reply.json?.status ?? 'not an envelope'}` });
+  }
+  return reply;
+}
+
+async function virtualUser(base, key, index) {
+  const tenant = { userName: `load-${index}-${Date.now()}@example.com`, password: passphrase() };
+  await expect(base, 'register', '/v1/register', { method: 'POST', key, body: { ...tenant, firstName: 'Ada', lastName: 'Lovelace' } }, 201, 'SUCCESS');
+  const login = async () =>
+    (await expect(base, 'login', '/v1/login', { method: 'POST', key, body: tenant }, 200, 'SUCCESS')).json?.data?.token;
+  let token = await login();
+  const stamp = async () =>
+    (await expect(base, 'stamp', '/v1/tenant/profile/change-password/request', { key, token }, 200, 'SUCCESS')).json?.data;
+  const change = (body, status, code, action) =>
+    expect(base, action, '/v1/tenant/profile/change-password', { method: 'PUT', key, token, body }, status, code);
+
+  for (let round = 0; sent < TOTAL && Date.now() < DEADLINE; round++) {
+    // Failures first, then a success that resets the tenant's failed-attempt counter.
+    await expect(base, 'no_key', '/v1/tenant/profile/change-password/request', { token }, 401, 'UNAUTHORIZED');
+    await expect(base, 'bad_token', '/v1/tenant/profile/change-password/request', { key, token: `${token.slice(0, -4)}AAAA` }, 401, 'UNAUTHORIZED');
+    await expect(base, 'unknown_route', '/v1/nope', { key }, 404, 'FAILED');
+    await change({ existingPassword: tenant.password, newPassword: passphrase(), concurrencyStamp: crypto.randomUUID() }, 409, 'CHANGE_PASSWORD_FAILED', 'stale_stamp');
+    await change({ existingPassword: tenant.password, newPassword: 'short', concurrencyStamp: await stamp() }, 400, 'INVALID_PARAM_NEW_PASSWORD', 'policy_failure');
+    await change({ existingPassword: 'not my password', newPassword: passphrase(), concurrencyStamp: await stamp() }, 400, 'MISMATCH_EXISTING_PASSWORD', 'mismatch');
+    await expect(base, 'login_failed', '/v1/login', { method: 'POST', key, body: { ...tenant, password: 'not my password' } }, 401, 'INVALID_CREDENTIALS');
+    const newPassword = passphrase();
+    const changed = await change({ existingPassword: tenant.password, newPassword, concurrencyStamp: await stamp() }, 200, 'SUCCESS', 'change');
+    if (changed.json?.succeeded) tenant.password = newPassword;
+    if (round % 3 === 2) {
+      await expect(base, 'logout', '/v1/logout', { method: 'POST', key, token }, 200, 'SUCCESS');
+      token = await login();
+    }
+  }
+}
+
+async function main() {
+  const server = await startLocalServer({ script: 'src/index.ts', port: PORT });
+  const started = performance.now();
+  try {
+    await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => virtualUser(server.base, server.apiKey, i)));
+  } finally {
+    server.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const all = [...samples.values()].flat();
+  console.log(`action           n    p50 ms   p95 ms   p99 ms`);
+  for (const [action, values] of [...samples.entries(), ['all', all]]) {
+    const s = summarize(values);
+    console.log(`${action.padEnd(15)} ${String(s.n).padStart(4)} ${s.p50.toFixed(2).padStart(8)} ${s.p95.toFixed(2).padStart(8)} ${s.p99.toFixed(2).padStart(8)}`);
+  }
+  for (const error of errors.slice(0, 10)) console.log('unexpected:', JSON.stringify(error));
+  const summary = { requests: sent, concurrency: CONCURRENCY, seconds, requests_per_second: sent / seconds, errors: errors.length, latency_ms: summarize(all) };
+  console.log(JSON.stringify(summary));
+  check(sent > 0, 'no requests were sent');
+  process.exitCode = errors.length === 0 ? 0 : 1;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+// Shared by `npm run bench` and `npm run load`: a wrangler dev server on loopback over a throwaway
+// local store, an application key in it, and a small timed HTTP client.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WRANGLER_BIN, wrangler } from '../scripts/wrangler.mjs';
+
+export function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** Starts `script` (a worker entry) on 127.0.0.1:`port`; returns its base URL, a fresh key and stop(). */
+export async function startLocalServer({ script, port }) {
+  const state = mkdtempSync(join(tmpdir(), 'storegister-'));
+  const base = `http://127.0.0.1:${port}`;
+  const local = ['--local', '--persist-to', state];
+  check(wrangler(['d1', 'migrations', 'apply', 'DB', ...local], { capture: true }).status === 0, 'migrations failed');
+
+  const apiKey = `srk_${randomBytes(32).toString('base64url')}`;
+  const hash = createHash('sha256').update(apiKey).digest('hex');
+  const record = JSON.stringify({ id: hash.slice(0, 16), name: 'local-run', createdAt: new Date().toISOString(), revokedAt: null });
+  const put = wrangler(['kv', 'key', 'put', `apikey:${hash}`, record, '--binding', 'API_KEYS', ...local], { capture: true });
+  check(put.status === 0, 'could not store the key');
+
+  const child = spawn(
+    process.execPath,
+    [WRANGLER_BIN, 'dev', script, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--log-level', 'error'],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  );
+  const stop = () => {
+    child.kill('SIGTERM');
+    rmSync(state, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 120; i++) {
+    try {
+      await fetch(`${base}/openapi.json`);
+      return { base, apiKey, stop };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  stop();
+  throw new Error('wrangler dev did not start');
+}
+
+/** One JSON request; returns its duration in milliseconds, status, headers and parsed body. */
+export async function request(base, path, { method = 'GET', key, token, body } = {}) {
+  const headers = {};
+  if (key) headers['X-API-Key'] = key;
+  if (token) headers['X-Token'] = token;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const started = performance.now();
+  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  const ms = performance.now() - started;
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // left null: the caller counts it as a malformed answer
+  }
+  return { ms, status: response.status, headers: response.headers, json };
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function summarize(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+}
