@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
+import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -29,6 +30,12 @@ app.use(
     maxAge: 600,
   }),
 );
+app.use('/v1/*', async function refuseHead(c, next) {
+  // Hono would run the GET handler for HEAD; on the API that would issue a stamp nobody can read.
+  const allowed = c.req.method === 'HEAD' ? allowedMethods(c.req.path) : [];
+  if (allowed.length > 0) return methodNotAllowed(c, allowed);
+  await next();
+});
 app.use('/v1/*', async function noStore(c, next) {
   await next();
   // Tokens and stamps must never sit in a cache; no API answer is worth caching anyway.
@@ -68,14 +75,19 @@ app.doc31('/openapi.json', {
 
 app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'StoRegister tenant API' }));
 
+function allowedMethods(path: string): string[] {
+  const methods = app.routes.filter((route) => route.path === path && route.method !== 'ALL').map((route) => route.method);
+  return [...new Set(methods)];
+}
+
+function methodNotAllowed(c: Context, allowed: string[]): Response {
+  c.header('Allow', allowed.join(', '));
+  return renderApiError(c, new ApiError('FAILED', { status: 405, message: `Method ${c.req.method} is not allowed here.` }));
+}
+
 app.notFound((c) => {
-  const allowed = app.routes
-    .filter((route) => route.path === c.req.path && route.method !== 'ALL')
-    .map((route) => route.method);
-  if (allowed.length > 0) {
-    c.header('Allow', [...new Set(allowed)].join(', '));
-    return renderApiError(c, new ApiError('FAILED', { status: 405, message: `Method ${c.req.method} is not allowed here.` }));
-  }
+  const allowed = allowedMethods(c.req.path);
+  if (allowed.length > 0) return methodNotAllowed(c, allowed);
   return renderApiError(c, new ApiError('FAILED', { status: 404, message: 'No such route.' }));
 });
 

@@ -21,6 +21,13 @@ export const API_KEY_SECRET_BYTES = 32;
 export const API_KEY_CACHE_TTL_SECONDS = 60;
 export const API_KEY_PREFIX = 'apikey:';
 
+/**
+ * How long a password change holds its stamp in the tenant's Durable Object. If the request never
+ * reports back, the object's alarm settles the change after this long: it is also the bound on how
+ * long other sessions can outlive a committed change whose revocation could not be delivered.
+ */
+export const CHANGE_CLAIM_HOLD_MS = 30_000;
+
 /** Upper bound on the lockout that grows with each repeated lockout. */
 export const MAX_LOCKOUT_MINUTES = 24 * 60;
 

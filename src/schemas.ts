@@ -2,13 +2,16 @@ import { z } from '@hono/zod-openapi';
 import { PASSWORD_INPUT_MAX_CHARS, PASSWORD_MAX_LENGTH } from './config';
 import { ERRORS, type ErrorCode } from './errors';
 
-/** A required string whose error messages say what is wrong without echoing the value. */
-function requiredString(options: { min?: number; max: number }) {
+/**
+ * A required string whose error messages say what is wrong without echoing the value.
+ * `maxMessageLength` is the limit to name when the real rule is stricter than this input cap.
+ */
+function requiredString(options: { min?: number; max: number; maxMessageLength?: number }) {
   const min = options.min ?? 1;
   return z
     .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
     .min(min, { error: min === 1 ? 'must not be empty' : `must be at least ${min} characters long` })
-    .max(options.max, { error: `must be at most ${options.max} characters long` });
+    .max(options.max, { error: `must be at most ${options.maxMessageLength ?? options.max} characters long` });
 }
 
 /** User names are emails, compared case-insensitively: trimmed and lower-cased before anything else. */
@@ -33,7 +36,7 @@ export const ConcurrencyStamp = z.string().openapi({
 });
 
 const password = (description: string) =>
-  requiredString({ max: PASSWORD_INPUT_MAX_CHARS }).openapi({
+  requiredString({ max: PASSWORD_INPUT_MAX_CHARS, maxMessageLength: PASSWORD_MAX_LENGTH }).openapi({
     description: `${description} The policy allows at most ${PASSWORD_MAX_LENGTH} characters; longer input is refused before hashing.`,
     example: 'correct horse battery staple',
   });

@@ -2,7 +2,17 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
-import { call, createApiKey, expectFailure, expectSuccess, login, registerTenant, type Reply, type TestTenant } from './helpers';
+import {
+  call,
+  createApiKey,
+  expectFailure,
+  expectSuccess,
+  login,
+  registerTenant,
+  requestStamp,
+  type Reply,
+  type TestTenant,
+} from './helpers';
 
 /** A registered tenant with a live session: enough to reach every route's body handling. */
 async function loggedIn(): Promise<{ tenant: TestTenant; token: string }> {
@@ -96,13 +106,38 @@ async function rawCall(path: string, init: RequestInit): Promise<Reply> {
   return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
 }
 
+/** A fresh key and a user name nobody registered: enough for routes without a session. */
+async function anonymous(): Promise<{ tenant: TestTenant; token?: string }> {
+  const tenant: TestTenant = {
+    id: '',
+    userName: `nobody-${crypto.randomUUID()}@example.com`,
+    password: `Pw-${crypto.randomUUID()}`,
+    firstName: 'Jane',
+    lastName: 'Doe',
+    apiKey: await createApiKey(),
+  };
+  return { tenant };
+}
+
+/** The credential headers for a hand-built request. */
+function authHeaders(tenant: TestTenant, token: string | undefined, extra: Record<string, string> = {}): Headers {
+  const headers = new Headers(extra);
+  headers.set('X-API-Key', tenant.apiKey);
+  if (token) headers.set('X-Token', token);
+  return headers;
+}
+
+const contextFor = (spec: RouteSpec) => (spec.session ? loggedIn() : anonymous());
+
 /** Sends `body` as-is to a route, with a valid key and, where needed, a valid session. */
 async function sendTo(
   spec: RouteSpec,
   body: unknown,
   options: { headers?: Record<string, string>; tenant?: TestTenant; token?: string } = {},
 ) {
-  const { tenant, token } = options.tenant ? { tenant: options.tenant, token: options.token } : await loggedIn();
+  const { tenant, token } = options.tenant
+    ? { tenant: options.tenant, token: options.token }
+    : await contextFor(spec);
   return call(spec.path, {
     method: spec.method,
     apiKey: tenant.apiKey,
@@ -158,7 +193,7 @@ describe('hostile input', () => {
       ['POST', '/openapi.json', 'GET'],
       ['DELETE', '/docs', 'GET'],
     ])('should answer %s %s with 405 FAILED and Allow: %s', async (method, path, allowed) => {
-      const { tenant, token } = await loggedIn();
+      const { tenant, token } = await anonymous();
 
       const reply = await call(path, { method, apiKey: tenant.apiKey, token });
 
@@ -192,8 +227,8 @@ describe('hostile input', () => {
     it.each(BODY_ROUTES.map((spec) => ({ name: spec.name, spec })))(
       'should answer 400 FAILED on $name for bytes that are not UTF-8',
       async ({ spec }) => {
-        const { tenant, token } = await loggedIn();
-        const headers = new Headers({ 'Content-Type': 'application/json', 'X-API-Key': tenant.apiKey, 'X-Token': token });
+        const { tenant, token } = await contextFor(spec);
+        const headers = authHeaders(tenant, token, { 'Content-Type': 'application/json' });
 
         const reply = await rawCall(spec.path, { method: spec.method, headers, body: new Uint8Array([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d]) });
 
@@ -216,7 +251,7 @@ describe('hostile input', () => {
     it.each(BODY_ROUTES.flatMap((spec) => contentTypes.map((contentType) => ({ name: spec.name, spec, contentType }))))(
       'should answer 415 FAILED on $name for Content-Type $contentType',
       async ({ spec, contentType }) => {
-        const { tenant, token } = await loggedIn();
+        const { tenant, token } = await contextFor(spec);
 
         const reply = await sendTo(spec, JSON.stringify(spec.validBody!(tenant)), { tenant, token, headers: { 'Content-Type': contentType } });
 
@@ -228,12 +263,12 @@ describe('hostile input', () => {
     it.each(BODY_ROUTES.map((spec) => ({ name: spec.name, spec })))(
       'should answer 415 FAILED on $name when the body carries no Content-Type',
       async ({ spec }) => {
-        const { tenant, token } = await loggedIn();
+        const { tenant, token } = await contextFor(spec);
         const body = new TextEncoder().encode(JSON.stringify(spec.validBody!(tenant)));
 
         const reply = await rawCall(spec.path, {
           method: spec.method,
-          headers: { 'X-API-Key': tenant.apiKey, 'X-Token': token },
+          headers: authHeaders(tenant, token),
           body,
         });
 
@@ -258,7 +293,7 @@ describe('hostile input', () => {
     it.each(BODY_ROUTES.map((spec) => ({ name: spec.name, spec })))(
       'should answer 413 FAILED on $name for a JSON body over 16 KiB',
       async ({ spec }) => {
-        const { tenant, token } = await loggedIn();
+        const { tenant, token } = await contextFor(spec);
         const body = { ...spec.validBody!(tenant), padding: 'x'.repeat(17 * 1024) };
 
         const reply = await sendTo(spec, body, { tenant, token });
@@ -280,7 +315,7 @@ describe('hostile input', () => {
     it.each(BODY_ROUTES.map((spec) => ({ name: spec.name, spec })))(
       'should answer 413 FAILED on $name for a streamed body over 16 KiB without Content-Length',
       async ({ spec }) => {
-        const { tenant, token } = await loggedIn();
+        const { tenant, token } = await contextFor(spec);
         const chunk = new TextEncoder().encode(' '.repeat(4096));
         let sent = 0;
         const stream = new ReadableStream<Uint8Array>({
@@ -297,7 +332,7 @@ describe('hostile input', () => {
 
         const reply = await rawCall(spec.path, {
           method: spec.method,
-          headers: { 'Content-Type': 'application/json', 'X-API-Key': tenant.apiKey, 'X-Token': token },
+          headers: authHeaders(tenant, token, { 'Content-Type': 'application/json' }),
           body: stream,
         });
 
@@ -313,9 +348,8 @@ describe('hostile input', () => {
       async ({ spec, body }) => {
         const reply = await sendTo(spec, body);
 
-        expectEnvelope(reply);
-        expect(reply.status).toBe(400);
-        expect(reply.body.status).toMatch(/^(FAILED|INVALID_PARAM_[A-Z_]+)$/);
+        const error = expectFailed(reply, 400);
+        expect(error.field).toBeUndefined();
       },
     );
   });
@@ -348,8 +382,8 @@ describe('hostile input', () => {
     );
 
     it.each(cases)('should answer 400 $code on $name when $field is $kind', async ({ name, field, code, value }) => {
-      const { tenant, token } = await loggedIn();
       const spec = route(name);
+      const { tenant, token } = await contextFor(spec);
 
       const reply = await sendTo(spec, { ...spec.validBody!(tenant), [field]: value }, { tenant, token });
 
@@ -388,7 +422,7 @@ describe('hostile input', () => {
     it.each(ROUTES.map((spec) => ({ name: spec.name, spec })))(
       'should answer 401 UNAUTHORIZED on $name for an X-API-Key of 10,000 characters',
       async ({ spec }) => {
-        const { tenant, token } = await loggedIn();
+        const { tenant, token } = await contextFor(spec);
 
         const reply = await call(spec.path, {
           method: spec.method,
@@ -405,7 +439,7 @@ describe('hostile input', () => {
     it.each(ROUTES.map((spec) => ({ name: spec.name, spec })))(
       'should answer 401 UNAUTHORIZED on $name for a valid key followed by 10,000 characters',
       async ({ spec }) => {
-        const { tenant, token } = await loggedIn();
+        const { tenant, token } = await contextFor(spec);
 
         const reply = await call(spec.path, {
           method: spec.method,
@@ -463,8 +497,8 @@ describe('hostile input', () => {
     const cases = fieldsByRoute.flatMap((entry) => oddStrings.map((odd) => ({ ...entry, ...odd })));
 
     it.each(cases)('should answer $name with $field containing $kind in the envelope, without a 5xx', async ({ name, field, value }) => {
-      const { tenant, token } = await loggedIn();
       const spec = route(name);
+      const { tenant, token } = await contextFor(spec);
 
       const reply = await sendTo(spec, { ...spec.validBody!(tenant), [field]: value }, { tenant, token });
 
@@ -554,5 +588,29 @@ describe('hostile input', () => {
       expect(response.status).toBe(200);
       expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff');
     });
+  });
+});
+
+describe('HEAD on the API', () => {
+  it('should answer 405 on the stamp route instead of issuing a stamp nobody can read', async () => {
+    const tenant = await registerTenant();
+    const token = await login(tenant);
+    const stamp = await requestStamp(tenant, token);
+    const ctx = createExecutionContext();
+    const reply = await worker.fetch(
+      new Request('http://api.test/v1/tenant/profile/change-password/request', {
+        method: 'HEAD',
+        headers: { 'X-API-Key': tenant.apiKey, 'X-Token': token },
+      }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(reply.status).toBe(405);
+    expect(reply.headers.get('Allow')).toBe('GET');
+    const row = await env.DB.prepare('SELECT concurrency_stamp FROM tenants WHERE id = ?')
+      .bind(tenant.id)
+      .first<{ concurrency_stamp: string }>();
+    expect(row?.concurrency_stamp).toBe(stamp);
   });
 });

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, createApiKey, expectFailure, expectSuccess, login, registerTenant, type Reply, type TestTenant } from './helpers';
 
@@ -152,6 +153,31 @@ describe('POST /v1/login', () => {
       expect(unknown.body).toEqual(wrong.body);
       expect(unknown.text).toBe(wrong.text);
       expect(unknown.headers.get('Retry-After')).toBe(wrong.headers.get('Retry-After'));
+    });
+
+    it('should answer a disabled tenant with the correct password exactly as a wrong password', async () => {
+      const tenant = await registerTenant();
+      const wrong = await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword());
+      await env.DB.prepare('UPDATE tenants SET is_disabled = 1 WHERE id = ?').bind(tenant.id).run();
+
+      const reply = await attemptLogin(tenant.apiKey, tenant.userName, tenant.password);
+
+      expectFailure(reply, 401, 'INVALID_CREDENTIALS');
+      expect(reply.body).toEqual(wrong.body);
+    });
+
+    it('should answer a tenant without login credentials with INVALID_CREDENTIALS', async () => {
+      const apiKey = await createApiKey();
+      const userName = `no-credentials-${crypto.randomUUID()}@example.com`;
+      await env.DB.prepare(
+        'INSERT INTO tenants (id, user_name, first_name, last_name, password_hash, created_at) VALUES (?, ?, ?, ?, NULL, ?)',
+      )
+        .bind(crypto.randomUUID().toUpperCase(), userName, 'Lead', 'Only', Date.now())
+        .run();
+
+      const reply = await attemptLogin(apiKey, userName, 'any password at all 1');
+
+      expectFailure(reply, 401, 'INVALID_CREDENTIALS');
     });
 
     it('should refuse the password in a different case', async () => {

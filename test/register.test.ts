@@ -115,6 +115,23 @@ describe('POST /v1/register', () => {
       expect(await tenantRowsFor(existing.userName)).toBe(1);
     });
 
+    it('should let exactly one of five concurrent registrations of one email win', async () => {
+      const apiKey = await createApiKey();
+      const userName = uniqueEmail();
+
+      const replies = await Promise.all(
+        [userName, userName.toUpperCase(), ` ${userName}`, userName, userName].map((variant) =>
+          register(validBody({ userName: variant }), apiKey),
+        ),
+      );
+
+      expect(replies.filter((reply) => reply.status === 201)).toHaveLength(1);
+      for (const reply of replies.filter((candidate) => candidate.status !== 201)) {
+        expectFailure(reply, 409, 'USER_ALREADY_EXISTS');
+      }
+      expect(await tenantRowsFor(userName)).toBe(1);
+    });
+
     it('should keep the first tenant able to log in with its own password', async () => {
       const existing = await registerTenant();
 
@@ -229,6 +246,12 @@ describe('POST /v1/register', () => {
       if (typeof request.userName === 'string' && request.userName.includes('@')) {
         expect(await tenantRowsFor(request.userName)).toBe(0);
       }
+    });
+
+    it('should name the 128-character limit when a password is longer than the 512-character input cap', async () => {
+      const reply = await register(validBody({ password: 'x'.repeat(600) }));
+      const error = expectFailure(reply, 400, 'INVALID_PARAM_PASSWORD');
+      expect(error.message).toBe('password must be at most 128 characters long');
     });
 
     it('should report every invalid field, the first code equal to the status', async () => {

@@ -1,5 +1,5 @@
 import { ApiError } from '../errors';
-import type { TenantSessions } from '../sessions/tenant-sessions';
+import type { PendingChange, TenantSessions } from '../sessions/tenant-sessions';
 
 export const LOGIN_SCOPE = 'login';
 export const CHANGE_PASSWORD_SCOPE = 'change-password';
@@ -11,11 +11,11 @@ export const CHANGE_PASSWORD_SCOPE = 'change-password';
 export async function reserveAttempt(
   counter: DurableObjectStub<TenantSessions>,
   scope: string,
-  claim?: string,
+  change?: PendingChange,
 ): Promise<void> {
   let decision;
   try {
-    decision = await counter.beginAttempt(scope, claim);
+    decision = await counter.beginAttempt(scope, change);
   } catch (cause) {
     throw new ApiError('SOMETHING_WENT_WRONG', { cause });
   }

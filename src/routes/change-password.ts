@@ -37,38 +37,22 @@ async function loadChangeableTenant(db: Database, tenantId: string): Promise<Ten
   return { ...tenant, passwordHash: tenant.passwordHash };
 }
 
-const REVOCATION_RETRY_DELAYS_MS = [250, 1_000, 4_000];
-
 /**
- * The password is committed by now, so the client is told success whatever happens here. If the
- * Durable Object cannot be reached, the (idempotent) revocation is retried in the background; while
- * it is unreachable no session of the tenant validates either, since validation needs it too.
+ * Reports the outcome to the tenant's Durable Object, which releases the stamp and, after a commit,
+ * revokes every other session. The password is committed by then, so a failure here must not turn
+ * success into an error: the object's alarm settles the change from D1 within CHANGE_CLAIM_HOLD_MS,
+ * and while the object is unreachable no session of the tenant validates anyway.
  */
-async function revokeOtherSessions(
+async function settleAttempt(
   c: Context<AppEnv>,
   sessions: DurableObjectStub<TenantSessions>,
-  keepSessionId: string,
+  result: { verified: boolean; stamp: string; committed: boolean; keepSessionId: string },
 ): Promise<void> {
-  const attempt = () => sessions.revokeOtherSessions(keepSessionId);
   try {
-    const revoked = await attempt();
-    logEvent(c, 'info', 'sessions.revoked_others', { revoked });
+    const revoked = await sessions.finishAttempt(CHANGE_PASSWORD_SCOPE, result);
+    if (result.committed) logEvent(c, 'info', 'sessions.revoked_others', { revoked });
   } catch (cause) {
-    logEvent(c, 'error', 'sessions.revoke_others_failed', { cause: describe(cause) });
-    c.executionCtx.waitUntil(retryRevocation(c, attempt));
-  }
-}
-
-async function retryRevocation(c: Context<AppEnv>, attempt: () => Promise<number>): Promise<void> {
-  for (const delay of REVOCATION_RETRY_DELAYS_MS) {
-    await scheduler.wait(delay);
-    try {
-      const revoked = await attempt();
-      logEvent(c, 'info', 'sessions.revoked_others', { revoked, retried: true });
-      return;
-    } catch (cause) {
-      logEvent(c, 'error', 'sessions.revoke_others_failed', { cause: describe(cause), retried: true });
-    }
+    logEvent(c, 'error', 'password.change.settle_failed', { committed: result.committed, cause: describe(cause) });
   }
 }
 
@@ -167,9 +151,16 @@ changePasswordRoutes.openapi(changePassword, async (c) => {
     throw new ApiError('INVALID_PARAM_NEW_PASSWORD', { message: `newPassword ${violation}`, field: 'newPassword' });
   }
 
-  const attempts = tenantSessions(c.env, tenant.id);
-  await reserveAttempt(attempts, CHANGE_PASSWORD_SCOPE, stamp);
+  const sessions = tenantSessions(c.env, tenant.id);
+  const requestId = c.get('requestId');
+  await reserveAttempt(sessions, CHANGE_PASSWORD_SCOPE, {
+    stamp,
+    tenantId: tenant.id,
+    keepSessionId: session.sessionId,
+    requestId,
+  });
   let verified = false;
+  let committed = false;
   try {
     verified = await verifyPassword(existingPassword, tenant.passwordHash);
     if (!verified) {
@@ -177,7 +168,7 @@ changePasswordRoutes.openapi(changePassword, async (c) => {
         tenantId: tenant.id,
         event: 'password.change',
         outcome: 'mismatch_existing_password',
-        requestId: c.get('requestId'),
+        requestId,
         now,
       });
       logEvent(c, 'warn', 'password.change.mismatch', { tenantId: tenant.id });
@@ -191,22 +182,17 @@ changePasswordRoutes.openapi(changePassword, async (c) => {
       newHash: await hashPassword(newPassword),
       rotatedStamp: crypto.randomUUID().toUpperCase(),
       now,
-      requestId: c.get('requestId'),
+      requestId,
     };
-    const won = await commitPasswordChange(db, change).catch(async (cause: unknown) => {
+    committed = await commitPasswordChange(db, change).catch(async (cause: unknown) => {
       logEvent(c, 'error', 'password.change.commit_uncertain', { tenantId: tenant.id, cause: describe(cause) });
       if (await passwordChangeCommitted(db, tenant.id, change.rotatedStamp).catch(() => false)) return true;
       throw new ApiError('SOMETHING_WENT_WRONG', { cause });
     });
-    if (!won) throw new ApiError('CHANGE_PASSWORD_FAILED');
+    if (!committed) throw new ApiError('CHANGE_PASSWORD_FAILED');
+    logEvent(c, 'info', 'password.change.succeeded', { tenantId: tenant.id });
   } finally {
-    // Releasing the claim is best effort: it lapses by itself, and must not turn a committed change into an error.
-    await attempts
-      .finishAttempt(CHANGE_PASSWORD_SCOPE, { verified, claim: stamp })
-      .catch((cause: unknown) => logEvent(c, 'error', 'password.change.release_failed', { cause: describe(cause) }));
+    await settleAttempt(c, sessions, { verified, stamp, committed, keepSessionId: session.sessionId });
   }
-
-  logEvent(c, 'info', 'password.change.succeeded', { tenantId: tenant.id });
-  await revokeOtherSessions(c, attempts, session.sessionId);
   return c.json(successEnvelope(tenant.id), 200);
 });

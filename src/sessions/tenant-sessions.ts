@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
-import { MAX_LOCKOUT_MINUTES, settingsFrom, type Settings } from '../config';
+import { CHANGE_CLAIM_HOLD_MS, MAX_LOCKOUT_MINUTES, settingsFrom, type Settings } from '../config';
 import { timingSafeEqualText } from '../auth/encoding';
+import { openDatabase, passwordChangeSucceeded } from '../tenants/repository';
 
 export interface NewSession {
   sessionId: string;
@@ -13,8 +14,20 @@ export type AttemptDecision =
   | { outcome: 'locked'; retryAfterSeconds: number }
   | { outcome: 'busy' };
 
-/** How long a claimed stamp stays claimed if its request dies before releasing it. */
-const CLAIM_HOLD_MS = 60_000;
+/** A password change in flight: the stamp it holds, and whom to keep logged in if it commits. */
+export interface PendingChange {
+  stamp: string;
+  tenantId: string;
+  keepSessionId: string;
+  requestId: string;
+}
+
+interface ClaimRow extends Record<string, SqlStorageValue> {
+  stamp: string;
+  tenant_id: string;
+  keep_session_id: string;
+  request_id: string;
+}
 
 interface AttemptRow extends Record<string, SqlStorageValue> {
   failures: number;
@@ -49,7 +62,13 @@ export class TenantSessions extends DurableObject<Env> {
       locked_until INTEGER NOT NULL,
       lockouts INTEGER NOT NULL
     )`);
-    this.sql.exec('CREATE TABLE IF NOT EXISTS claims (claim TEXT PRIMARY KEY, held_until INTEGER NOT NULL)');
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS claims (
+      stamp TEXT PRIMARY KEY,
+      tenant_id TEXT NOT NULL,
+      keep_session_id TEXT NOT NULL,
+      request_id TEXT NOT NULL,
+      held_until INTEGER NOT NULL
+    )`);
   }
 
   async createSession(session: NewSession): Promise<void> {
@@ -84,22 +103,15 @@ export class TenantSessions extends DurableObject<Env> {
     this.sql.exec('DELETE FROM sessions WHERE id = ?', sessionId);
   }
 
-  /** Idempotent: revokes every session but the one named. Returns how many were revoked. */
-  async revokeOtherSessions(keepSessionId: string): Promise<number> {
-    return this.sql.exec('DELETE FROM sessions WHERE id != ?', keepSessionId).rowsWritten;
-  }
-
-  async countSessions(): Promise<number> {
-    return this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM sessions').one().n;
-  }
 
   /**
    * Reserves one password check for `scope`. It is counted as a failure up front, so concurrent
    * wrong guesses cannot all slip in before any is recorded; `finishAttempt` clears it on success.
-   * With a `claim` (a concurrency stamp), only one check per claim may be in flight: the others are
-   * told `busy`, without being counted, and lose the race without running PBKDF2.
+   * With a pending `change`, only one check per stamp may be in flight: the others are told `busy`,
+   * without being counted, and lose the race without running PBKDF2. The claim also records whom to
+   * keep logged in, so that if the request dies after committing, the alarm still revokes the rest.
    */
-  async beginAttempt(scope: string, claim?: string): Promise<AttemptDecision> {
+  async beginAttempt(scope: string, change?: PendingChange): Promise<AttemptDecision> {
     const now = Date.now();
     const row = this.sql
       .exec<AttemptRow>('SELECT failures, window_started_at, locked_until, lockouts FROM attempts WHERE scope = ?', scope)
@@ -108,7 +120,7 @@ export class TenantSessions extends DurableObject<Env> {
     if (row.locked_until > now) {
       return { outcome: 'locked', retryAfterSeconds: Math.ceil((row.locked_until - now) / 1000) };
     }
-    if (claim !== undefined && this.isClaimed(claim, now)) return { outcome: 'busy' };
+    if (change && this.isClaimed(change.stamp, now)) return { outcome: 'busy' };
 
     const windowExpired = now - row.window_started_at >= this.settings.failedAttemptWindowMs;
     const failures = windowExpired ? 0 : row.failures;
@@ -123,21 +135,63 @@ export class TenantSessions extends DurableObject<Env> {
     }
 
     this.writeAttempts(scope, failures + 1, windowStartedAt, 0, row.lockouts);
-    if (claim !== undefined) {
-      this.sql.exec('INSERT OR REPLACE INTO claims (claim, held_until) VALUES (?, ?)', claim, now + CLAIM_HOLD_MS);
+    if (change) {
+      this.sql.exec(
+        `INSERT OR REPLACE INTO claims (stamp, tenant_id, keep_session_id, request_id, held_until)
+         VALUES (?, ?, ?, ?, ?)`,
+        change.stamp,
+        change.tenantId,
+        change.keepSessionId,
+        change.requestId,
+        now + CHANGE_CLAIM_HOLD_MS,
+      );
+      await this.scheduleCleanup(now + CHANGE_CLAIM_HOLD_MS);
     }
     await this.scheduleCleanup(windowStartedAt + this.settings.failedAttemptWindowMs);
     return { outcome: 'allowed' };
   }
 
-  /** Ends a reserved check: a verified password forgets the failures and lockout history. */
-  async finishAttempt(scope: string, result: { verified: boolean; claim?: string }): Promise<void> {
+  /**
+   * Ends a reserved check. A verified password forgets the failures and the lockout history; a
+   * committed change revokes every other session of the tenant, in the same step as releasing the stamp.
+   * Returns how many sessions were revoked.
+   */
+  async finishAttempt(
+    scope: string,
+    result: { verified: boolean; stamp?: string; committed?: boolean; keepSessionId?: string },
+  ): Promise<number> {
     if (result.verified) this.sql.exec('DELETE FROM attempts WHERE scope = ?', scope);
-    if (result.claim !== undefined) this.sql.exec('DELETE FROM claims WHERE claim = ?', result.claim);
+    if (result.stamp !== undefined) this.sql.exec('DELETE FROM claims WHERE stamp = ?', result.stamp);
+    return result.committed && result.keepSessionId ? this.revokeOtherSessions(result.keepSessionId) : 0;
   }
 
-  private isClaimed(claim: string, now: number): boolean {
-    return this.sql.exec('SELECT 1 FROM claims WHERE claim = ? AND held_until > ?', claim, now).toArray().length > 0;
+  /** Idempotent: revokes every session but the one named. Returns how many were revoked. */
+  private revokeOtherSessions(keepSessionId: string): number {
+    return this.sql.exec('DELETE FROM sessions WHERE id != ?', keepSessionId).rowsWritten;
+  }
+
+  private isClaimed(stamp: string, now: number): boolean {
+    return this.sql.exec('SELECT 1 FROM claims WHERE stamp = ? AND held_until > ?', stamp, now).toArray().length > 0;
+  }
+
+  /**
+   * A claim still here after its hold means its request never reported back (it died, or could not
+   * reach this object after D1 committed). D1's audit row says whether that change committed; if it
+   * did, the other sessions go now. If D1 cannot answer, the claim stays for the next alarm.
+   */
+  private async settleAbandonedClaims(now: number): Promise<void> {
+    const abandoned = this.sql
+      .exec<ClaimRow>('SELECT stamp, tenant_id, keep_session_id, request_id FROM claims WHERE held_until <= ?', now)
+      .toArray();
+    for (const claim of abandoned) {
+      try {
+        const committed = await passwordChangeSucceeded(openDatabase(this.env.DB), claim.tenant_id, claim.request_id);
+        if (committed) this.revokeOtherSessions(claim.keep_session_id);
+        this.sql.exec('DELETE FROM claims WHERE stamp = ?', claim.stamp);
+      } catch {
+        this.sql.exec('UPDATE claims SET held_until = ? WHERE stamp = ?', now + CHANGE_CLAIM_HOLD_MS, claim.stamp);
+      }
+    }
   }
 
   private writeAttempts(scope: string, failures: number, windowStartedAt: number, lockedUntil: number, lockouts: number) {
@@ -155,7 +209,7 @@ export class TenantSessions extends DurableObject<Env> {
   async alarm(): Promise<void> {
     const now = Date.now();
     this.sql.exec('DELETE FROM sessions WHERE expires_at <= ?', now);
-    this.sql.exec('DELETE FROM claims WHERE held_until <= ?', now);
+    await this.settleAbandonedClaims(now);
     // A counter may go once its window has passed and any lockout, plus one window to remember it, has ended.
     this.sql.exec(
       'DELETE FROM attempts WHERE window_started_at + ? <= ? AND locked_until + ? <= ?',
@@ -168,6 +222,7 @@ export class TenantSessions extends DurableObject<Env> {
       .exec<{ at: number | null }>(
         `SELECT min(at) AS at FROM (
            SELECT min(expires_at) AS at FROM sessions
+           UNION ALL SELECT min(held_until) FROM claims
            UNION ALL SELECT min(max(window_started_at, locked_until) + ?) FROM attempts)`,
         this.settings.failedAttemptWindowMs,
       )

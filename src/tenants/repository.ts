@@ -128,6 +128,23 @@ export async function passwordChangeCommitted(db: Database, tenantId: string, ro
   return row !== undefined;
 }
 
+/** Whether the change made by `requestId` committed: its audit row is written in the same batch. */
+export async function passwordChangeSucceeded(db: Database, tenantId: string, requestId: string): Promise<boolean> {
+  const row = await db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.tenantId, tenantId),
+        eq(auditEvents.requestId, requestId),
+        eq(auditEvents.event, 'password.change'),
+        eq(auditEvents.outcome, 'success'),
+      ),
+    )
+    .get();
+  return row !== undefined;
+}
+
 /** Replaces a hash made with weaker parameters, only if nothing changed it meanwhile. */
 export async function upgradePasswordHash(db: Database, id: string, oldHash: string, newHash: string): Promise<void> {
   await db
