@@ -1,10 +1,10 @@
 // Shared by `npm run bench` and `npm run load`: a wrangler dev server on loopback over a throwaway
 // local store, an application key in it, and a small timed HTTP client.
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newApiKey, putApiKeyRecord } from '../scripts/api-keys.mjs';
 import { WRANGLER_BIN, wrangler } from '../scripts/wrangler.mjs';
 
 export function check(condition, message) {
@@ -18,11 +18,8 @@ export async function startLocalServer({ script, port }) {
   const local = ['--local', '--persist-to', state];
   check(wrangler(['d1', 'migrations', 'apply', 'DB', ...local], { capture: true }).status === 0, 'migrations failed');
 
-  const apiKey = `srk_${randomBytes(32).toString('base64url')}`;
-  const hash = createHash('sha256').update(apiKey).digest('hex');
-  const record = JSON.stringify({ id: hash.slice(0, 16), name: 'local-run', createdAt: new Date().toISOString(), revokedAt: null });
-  const put = wrangler(['kv', 'key', 'put', `apikey:${hash}`, record, '--binding', 'API_KEYS', ...local], { capture: true });
-  check(put.status === 0, 'could not store the key');
+  const { key: apiKey, storageKey, record } = newApiKey('local-run');
+  check(putApiKeyRecord(storageKey, record, local) === 0, 'could not store the key');
 
   const child = spawn(
     process.execPath,

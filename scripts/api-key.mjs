@@ -2,10 +2,9 @@
 //   npm run api-key -- create --name <name> [--remote]   prints the new key alone on the last line
 //   npm run api-key -- list [--remote]
 //   npm run api-key -- revoke <id> [--remote]
-import { createHash, randomBytes } from 'node:crypto';
+import { API_KEY_PREFIX as PREFIX, newApiKey, putApiKeyRecord } from './api-keys.mjs';
 import { wrangler } from './wrangler.mjs';
 
-const PREFIX = 'apikey:';
 const USAGE = 'usage: npm run api-key -- create --name <name> | list | revoke <id>   [--remote]';
 
 const args = process.argv.slice(2);
@@ -36,18 +35,16 @@ function keysWithPrefix(prefix) {
 }
 
 function putRecord(storageKey, record) {
-  const metadata = { id: record.id, name: record.name, createdAt: record.createdAt, revokedAt: record.revokedAt };
-  kv(['put', storageKey, JSON.stringify(record), '--metadata', JSON.stringify(metadata)], { capture: true });
+  const status = putApiKeyRecord(storageKey, record, [target]);
+  if (status !== 0) fail(`wrangler kv put failed (exit ${status}).`);
 }
 
 function create() {
   const nameIndex = args.indexOf('--name');
   const name = nameIndex >= 0 ? args[nameIndex + 1] : undefined;
   if (!name || name.startsWith('--')) fail(USAGE);
-  const key = `srk_${randomBytes(32).toString('base64url')}`;
-  const hash = createHash('sha256').update(key).digest('hex');
-  const record = { id: hash.slice(0, 16), name, createdAt: new Date().toISOString(), revokedAt: null };
-  putRecord(`${PREFIX}${hash}`, record);
+  const { key, storageKey, record } = newApiKey(name);
+  putRecord(storageKey, record);
   console.log(`Created key ${record.id} (${name}) in the ${target.slice(2)} namespace. It is shown once; store it now:`);
   console.log(key);
 }
