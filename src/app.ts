@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './context';
 import { ApiError, handleError, renderApiError } from './errors';
+import { requestLog } from './logging';
 import { authRoutes } from './routes/auth';
 import { changePasswordRoutes } from './routes/change-password';
 import { throwOnInvalid } from './validate';
@@ -13,6 +14,7 @@ import { throwOnInvalid } from './validate';
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
 
 app.use(requestId());
+app.use(requestLog());
 app.use(secureHeaders());
 app.use(async function jsonCharset(c, next) {
   await next();

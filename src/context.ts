@@ -1,3 +1,5 @@
+import type { LoggedEvent } from './logging';
+
 /** The Hono environment every module shares: bindings plus what middleware puts on the context. */
 export interface AppEnv {
   Bindings: Env;
@@ -5,6 +7,9 @@ export interface AppEnv {
     requestId: string;
     apiKeyId: string;
     session: SessionIdentity;
+    logEvents: LoggedEvent[];
+    /** The error code of a failed request, for its log line. */
+    errorCode: string | undefined;
   };
 }
 

@@ -92,6 +92,7 @@ export class ApiError extends Error {
 }
 
 export function renderApiError(c: Context, error: ApiError): Response {
+  c.set('errorCode', error.code);
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json(failureEnvelope(error.entries), error.status);
 }

@@ -1,22 +1,52 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from './context';
 
-type Level = 'info' | 'warn' | 'error';
+export type Level = 'info' | 'warn' | 'error';
+
+export interface LoggedEvent {
+  event: string;
+  level: Level;
+  [field: string]: unknown;
+}
+
+const RANK: Record<Level, number> = { info: 0, warn: 1, error: 2 };
 
 /**
- * One structured JSON line per event, tagged with the request id.
+ * Records an event of this request, written out with the request's one log line.
  * Callers pass identifiers and outcomes only; never a password, token, key or hash.
  */
 export function logEvent(c: Context, level: Level, event: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({
-    time: new Date().toISOString(),
-    level,
-    event,
-    requestId: c.get('requestId'),
-    method: c.req.method,
-    path: c.req.path,
-    ...fields,
-  });
-  if (level === 'error') console.error(line);
-  else if (level === 'warn') console.warn(line);
-  else console.log(line);
+  const events: LoggedEvent[] | undefined = c.get('logEvents');
+  if (events) events.push({ event, level, ...fields });
+}
+
+/**
+ * Writes one structured JSON line per request: request id, route, status, duration, error code and
+ * the events recorded on the way. One line, not one per event, because every console call costs.
+ */
+export function requestLog(): MiddlewareHandler<AppEnv> {
+  return async function logRequest(c, next) {
+    const started = Date.now();
+    const events: LoggedEvent[] = [];
+    c.set('logEvents', events);
+    await next();
+    const status = c.res.status;
+    const statusLevel: Level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    const level = events.reduce<Level>((worst, e) => (RANK[e.level] > RANK[worst] ? e.level : worst), statusLevel);
+    const line = JSON.stringify({
+      time: new Date(started).toISOString(),
+      level,
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      route: c.req.routePath,
+      path: c.req.path,
+      status,
+      durationMs: Date.now() - started,
+      code: c.get('errorCode'),
+      events,
+    });
+    if (level === 'error') console.error(line);
+    else if (level === 'warn') console.warn(line);
+    else console.log(line);
+  };
 }
