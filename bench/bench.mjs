@@ -78,6 +78,10 @@ async function main() {
     const deriveOne = await measure(ITERATIONS, async () => (await request('/__bench/derive-one')).ms);
     const floorRequest = await measure(ITERATIONS, async () => (await request('/__bench/floor')).ms);
     const derivation = deriveOne.p50 - empty.p50;
+    const parts = {};
+    for (const part of ['kv', 'd1', 'durable-object', 'log']) {
+      parts[part] = await measure(ITERATIONS, async () => (await request(`/__bench/${part}`)).ms);
+    }
     const floor = floorRequest.p50 - empty.p50;
 
     const change1 = await changesAtConcurrency(key, 1, ITERATIONS);
@@ -116,6 +120,7 @@ async function main() {
       ['empty round trip', empty, null],
       ['one PBKDF2 derivation (request)', deriveOne, null],
       ['floor: verify + hash (request)', floorRequest, null],
+      ...Object.entries(parts).map(([name, stats]) => [`one ${name} operation (request)`, stats, overDerivation(stats)]),
       ['change, concurrency 1', change1, overDerivation(change1)],
       ['change, concurrency 2', change2, overDerivation(change2)],
       ...Object.entries(rejections).map(([name, stats]) => [`rejection: ${name}`, stats, overDerivation(stats)]),
@@ -136,6 +141,7 @@ async function main() {
       change_c2: change2,
       change_over_floor: change1.p50 / (floor + empty.p50),
       rejections: Object.fromEntries(Object.entries(rejections).map(([name, stats]) => [name, { ...stats, over_derivation: overDerivation(stats) }])),
+      one_operation_over_derivation: Object.fromEntries(Object.entries(parts).map(([name, stats]) => [name, overDerivation(stats)])),
       worst_rejection: worst[0],
       worst_rejection_over_derivation: overDerivation(worst[1]),
       login: { ...others.login, over_derivation: overDerivation(others.login) },

@@ -9,19 +9,38 @@ let sampleHash: Promise<string> | undefined;
 const SAMPLE = 'bench passphrase for the floor';
 const sample = () => (sampleHash ??= hashPassword(SAMPLE));
 
+const json = () => new Response('{}', { headers: { 'Content-Type': 'application/json' } });
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { pathname } = new URL(request.url);
-    if (pathname === '/__bench/empty') return new Response('{}', { headers: { 'Content-Type': 'application/json' } });
+    if (pathname === '/__bench/empty') return json();
     if (pathname === '/__bench/derive-one') {
       await verifyPassword(SAMPLE, await sample());
-      return new Response('{}', { headers: { 'Content-Type': 'application/json' } });
+      return json();
     }
     if (pathname === '/__bench/floor') {
       // What a change must derive: one verify of the existing password and one hash of the new one.
       await verifyPassword(SAMPLE, await sample());
       await hashPassword('the new bench passphrase');
-      return new Response('{}', { headers: { 'Content-Type': 'application/json' } });
+      return json();
+    }
+    // One storage operation or one log line each, to attribute where a request's time goes.
+    if (pathname === '/__bench/kv') {
+      await env.API_KEYS.get('apikey:bench-probe', { cacheTtl: 60 });
+      return json();
+    }
+    if (pathname === '/__bench/d1') {
+      await env.DB.prepare('SELECT id FROM tenants WHERE id = ?').bind('bench-probe').first();
+      return json();
+    }
+    if (pathname === '/__bench/durable-object') {
+      await env.TENANT_SESSIONS.get(env.TENANT_SESSIONS.idFromName('tenant:bench-probe')).validateSession('x', 'y');
+      return json();
+    }
+    if (pathname === '/__bench/log') {
+      console.log(JSON.stringify({ event: 'bench.probe', requestId: crypto.randomUUID() }));
+      return json();
     }
     return worker.fetch(request, env, ctx);
   },
