@@ -5,16 +5,10 @@ import { check, request as send, startLocalServer, summarize } from './local-ser
 
 const PORT = Number(process.env.BENCH_PORT ?? 8799);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
+const PROBE_REPEAT = 10; // as in bench/worker.ts
 const DEADLINE = Date.now() + 8 * 60_000;
 let BASE;
 const request = (path, options) => send(BASE, path, options);
-
-/** Times `iteration` n times; `iteration` returns the measured milliseconds of its timed part. */
-async function measure(n, iteration) {
-  const samples = [];
-  for (let i = 0; i < n && Date.now() < DEADLINE; i++) samples.push(await iteration(i));
-  return summarize(samples);
-}
 
 function expectStatus(reply, status, code) {
   check(reply.status === status && reply.json?.status === code, `expected ${status} ${code}, got ${reply.status} ${JSON.stringify(reply.json)}`);
@@ -74,53 +68,66 @@ async function main() {
     const warm = await newTenant(key);
     await timedChange(key, warm);
 
-    const empty = await measure(ITERATIONS * 2, async () => (await request('/__bench/empty')).ms);
-    const deriveOne = await measure(ITERATIONS, async () => (await request('/__bench/derive-one')).ms);
-    const floorRequest = await measure(ITERATIONS, async () => (await request('/__bench/floor')).ms);
-    const derivation = deriveOne.p50 - empty.p50;
-    const parts = {};
-    for (const part of ['kv', 'd1', 'durable-object', 'log']) {
-      parts[part] = await measure(ITERATIONS, async () => (await request(`/__bench/${part}`)).ms);
-    }
-    const floor = floorRequest.p50 - empty.p50;
-
-    const change1 = await changesAtConcurrency(key, 1, ITERATIONS);
-    const change2 = await changesAtConcurrency(key, 2, Math.ceil(ITERATIONS / 2));
-
-    const tenant = await newTenant(key);
-    const stale = crypto.randomUUID().toUpperCase();
-    const changeBody = (body) => ({ method: 'PUT', key, token: tenant.token, body });
-    const rejections = {
-      no_key: await measure(ITERATIONS, async () => expectStatus(await request('/v1/tenant/profile/change-password', { method: 'PUT', body: {} }), 401, 'UNAUTHORIZED').ms),
-      bad_key: await measure(ITERATIONS, async () => expectStatus(await request('/v1/tenant/profile/change-password', { method: 'PUT', key: `${key}x`, body: {} }), 401, 'UNAUTHORIZED').ms),
-      bad_token: await measure(ITERATIONS, async () => expectStatus(await request('/v1/tenant/profile/change-password', { method: 'PUT', key, token: `${tenant.token.slice(0, -4)}AAAA`, body: {} }), 401, 'UNAUTHORIZED').ms),
-      stale_stamp: await measure(ITERATIONS, async () =>
-        expectStatus(await request('/v1/tenant/profile/change-password', changeBody({ existingPassword: tenant.password, newPassword: 'a new violet tractor', concurrencyStamp: stale })), 409, 'CHANGE_PASSWORD_FAILED').ms),
-      policy_failure: await measure(ITERATIONS, async () =>
-        expectStatus(await request('/v1/tenant/profile/change-password', changeBody({ existingPassword: tenant.password, newPassword: 'short', concurrencyStamp: await stampFor(key, tenant) })), 400, 'INVALID_PARAM_NEW_PASSWORD').ms),
-    };
-    // Lock the tenant out with wrong guesses, then time the refusals, which must not derive.
-    for (let i = 0; i < 5; i++) {
-      await request('/v1/tenant/profile/change-password', changeBody({ existingPassword: `wrong ${i}`, newPassword: 'a new violet tractor', concurrencyStamp: await stampFor(key, tenant) }));
-    }
-    const lockedStamp = await stampFor(key, tenant);
-    rejections.throttled = await measure(ITERATIONS, async () =>
-      expectStatus(await request('/v1/tenant/profile/change-password', changeBody({ existingPassword: tenant.password, newPassword: 'a new violet tractor', concurrencyStamp: lockedStamp })), 429, 'TOO_MANY_ATTEMPTS').ms);
-
+    // Every figure below is sampled in the same rounds, interleaved, so drift in the machine's load
+    // affects them alike and their ratios stay meaningful.
+    const changeTenant = await newTenant(key);
     const loginTenant = await newTenant(key);
-    const others = {
-      login: await measure(ITERATIONS, async () => expectStatus(await request('/v1/login', { method: 'POST', key, body: { userName: loginTenant.userName, password: loginTenant.password } }), 200, 'SUCCESS').ms),
-      stamp: await measure(ITERATIONS, async () => expectStatus(await request('/v1/tenant/profile/change-password/request', { key, token: loginTenant.token }), 200, 'SUCCESS').ms),
-      register: await measure(ITERATIONS, async (i) =>
-        expectStatus(await request('/v1/register', { method: 'POST', key, body: { userName: `bench-register-${Date.now()}-${i}@example.com`, password: 'a violet tractor', firstName: 'Ada', lastName: 'Lovelace' } }), 201, 'SUCCESS').ms),
-    };
+    const locked = await newTenant(key);
+    const stale = crypto.randomUUID().toUpperCase();
+    const lockedChange = (body) => request('/v1/tenant/profile/change-password', { method: 'PUT', key, token: locked.token, body });
+    for (let i = 0; i < 5; i++) {
+      await lockedChange({ existingPassword: `wrong ${i}`, newPassword: 'a new violet tractor', concurrencyStamp: await stampFor(key, locked) });
+    }
+    const lockedStamp = await stampFor(key, locked);
+    const put = (options) => request('/v1/tenant/profile/change-password', { method: 'PUT', ...options });
 
+    const probes = {
+      empty: async () => (await request('/__bench/empty')).ms,
+      derive_one: async () => (await request('/__bench/derive-one')).ms,
+      floor: async () => (await request('/__bench/floor')).ms,
+      ...Object.fromEntries(['kv', 'd1', 'durable-object', 'log', 'app-no-key'].map((part) => [part, async () => (await request(`/__bench/${part}`)).ms])),
+      no_key: async () => expectStatus(await put({ body: {} }), 401, 'UNAUTHORIZED').ms,
+      bad_key: async () => expectStatus(await put({ key: `${key}x`, body: {} }), 401, 'UNAUTHORIZED').ms,
+      bad_token: async () => expectStatus(await put({ key, token: `${locked.token.slice(0, -4)}AAAA`, body: {} }), 401, 'UNAUTHORIZED').ms,
+      stale_stamp: async () =>
+        expectStatus(await lockedChange({ existingPassword: locked.password, newPassword: 'a new violet tractor', concurrencyStamp: stale }), 409, 'CHANGE_PASSWORD_FAILED').ms,
+      policy_failure: async () =>
+        expectStatus(await lockedChange({ existingPassword: locked.password, newPassword: 'short', concurrencyStamp: lockedStamp }), 400, 'INVALID_PARAM_NEW_PASSWORD').ms,
+      throttled: async () =>
+        expectStatus(await lockedChange({ existingPassword: locked.password, newPassword: 'a new violet tractor', concurrencyStamp: lockedStamp }), 429, 'TOO_MANY_ATTEMPTS').ms,
+      login: async () => expectStatus(await request('/v1/login', { method: 'POST', key, body: { userName: loginTenant.userName, password: loginTenant.password } }), 200, 'SUCCESS').ms,
+      stamp: async () => expectStatus(await request('/v1/tenant/profile/change-password/request', { key, token: loginTenant.token }), 200, 'SUCCESS').ms,
+      register: async () =>
+        expectStatus(await request('/v1/register', { method: 'POST', key, body: { userName: `bench-register-${randomBytes(8).toString('hex')}@example.com`, password: 'a violet tractor', firstName: 'Ada', lastName: 'Lovelace' } }), 201, 'SUCCESS').ms,
+      change: () => timedChange(key, changeTenant),
+    };
+    const samples = Object.fromEntries(Object.keys(probes).map((name) => [name, []]));
+    let changeMs = 0;
+    for (let round = 0; round < ITERATIONS && Date.now() < DEADLINE; round++) {
+      for (const [name, probe] of Object.entries(probes)) {
+        const ms = await probe();
+        samples[name].push(ms);
+        if (name === 'change') changeMs += ms;
+      }
+    }
+    const stats = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, summarize(values)]));
+    const empty = stats.empty;
+    const derivation = stats.derive_one.p50 - empty.p50;
+    const floor = stats.floor.p50 - empty.p50;
+    const change1 = { ...stats.change, throughputPerSecond: samples.change.length / (changeMs / 1000) };
+    const change2 = await changesAtConcurrency(key, 2, Math.ceil(ITERATIONS / 2));
+    const parts = Object.fromEntries(['kv', 'd1', 'durable-object', 'log', 'app-no-key'].map((part) => [part, stats[part]]));
+    const rejections = Object.fromEntries(['no_key', 'bad_key', 'bad_token', 'stale_stamp', 'policy_failure', 'throttled'].map((name) => [name, stats[name]]));
+    const others = { login: stats.login, stamp: stats.stamp, register: stats.register };
+    const deriveOne = stats.derive_one;
+    const floorRequest = stats.floor;
     const overDerivation = (stats) => (stats.p50 - empty.p50) / derivation;
+    const perOperation = (stats) => (stats.p50 - empty.p50) / PROBE_REPEAT;
     const rows = [
       ['empty round trip', empty, null],
       ['one PBKDF2 derivation (request)', deriveOne, null],
       ['floor: verify + hash (request)', floorRequest, null],
-      ...Object.entries(parts).map(([name, stats]) => [`one ${name} operation (request)`, stats, overDerivation(stats)]),
+      ...Object.entries(parts).map(([name, stats]) => [`${PROBE_REPEAT} x ${name} (request)`, stats, perOperation(stats) / derivation]),
       ['change, concurrency 1', change1, overDerivation(change1)],
       ['change, concurrency 2', change2, overDerivation(change2)],
       ...Object.entries(rejections).map(([name, stats]) => [`rejection: ${name}`, stats, overDerivation(stats)]),
@@ -141,7 +148,8 @@ async function main() {
       change_c2: change2,
       change_over_floor: change1.p50 / (floor + empty.p50),
       rejections: Object.fromEntries(Object.entries(rejections).map(([name, stats]) => [name, { ...stats, over_derivation: overDerivation(stats) }])),
-      one_operation_over_derivation: Object.fromEntries(Object.entries(parts).map(([name, stats]) => [name, overDerivation(stats)])),
+      one_operation_ms: Object.fromEntries(Object.entries(parts).map(([name, stats]) => [name, perOperation(stats)])),
+      one_operation_over_derivation: Object.fromEntries(Object.entries(parts).map(([name, stats]) => [name, perOperation(stats) / derivation])),
       worst_rejection: worst[0],
       worst_rejection_over_derivation: overDerivation(worst[1]),
       login: { ...others.login, over_derivation: overDerivation(others.login) },
