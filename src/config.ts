@@ -61,3 +61,9 @@ export function settingsFrom(env: object): Settings {
     passwordMinLength: Math.min(read('PASSWORD_MIN_LENGTH', 8), PASSWORD_MAX_LENGTH),
   };
 }
+
+/** The optional PASSWORD_PEPPER secret (set with `wrangler secret put`), or undefined when not configured. */
+export function pepperFrom(env: object): string | undefined {
+  const pepper = (env as Record<string, unknown>).PASSWORD_PEPPER;
+  return typeof pepper === 'string' && pepper.length > 0 ? pepper : undefined;
+}

@@ -1,13 +1,64 @@
 import { describe, expect, it } from 'vitest';
 import { PBKDF2_MAX_ITERATIONS } from '../config';
 import { pbkdf2Iterations } from '../../test/pbkdf2-limit';
-import { hashPassword, MalformedPasswordHashError, needsRehash, verifyPassword } from './password';
+import { hashPassword, MalformedPasswordHashError, needsRehash, PepperMissingError, verifyPassword } from './password';
 
 // Made with Node's crypto.pbkdf2Sync (an independent implementation), salt 00..0f, 100,000 iterations.
 const NODE_VECTORS = [
   ['correct horse battery staple', 'pbkdf2-sha512$100000$AAECAwQFBgcICQoLDA0ODw==$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw='],
   ['pässwörd-ünïcödé 🔐', 'pbkdf2-sha512$100000$AAECAwQFBgcICQoLDA0ODw==$1uURXa3e3krcyLhEt9eaIAUAm0GGXJRYmbYOUIF09s0='],
 ] as const;
+
+// ASP.NET Core Identity V3 hashes made with Node's crypto.pbkdf2Sync: 0x01 | PRF | iterations | salt length | salt | key.
+const ASPNET_V3 = {
+  net7Sha512: 'AQAAAAIAAYagAAAAEPDh0sO0pZaHeGlaSzwtHg+YhplhgF1qFGS2yKb7O0sx4JCu2WZftv0luyzN/EvNjg==',
+  net6Sha256: 'AQAAAAEAACcQAAAAEPDh0sO0pZaHeGlaSzwtHg+ePPLz5DT4E+44K8u7Dn0IG9HCLnHdVttiAg/ZGFt2gQ==',
+  unicode: 'AQAAAAIAAYagAAAAEPDh0sO0pZaHeGlaSzwtHg/bPe1zP3QB5XJs3G3xpi8VJvcrgVwKW6xxNFRSXHtpNg==',
+  sixHundredThousand: 'AQAAAAIACSfAAAAAEPDh0sO0pZaHeGlaSzwtHg+MzowvjYGG0xNsqePdoOhWHTEfr7GLaJ4zLZb6MvSJFg==',
+};
+
+describe('imported ASP.NET Core Identity V3 hashes', () => {
+  it.each([
+    ['HMAC-SHA-512, 100,000 iterations (.NET 7+)', 'Imported-Pa55word!', ASPNET_V3.net7Sha512],
+    ['HMAC-SHA-256, 10,000 iterations (.NET 6 and earlier)', 'Imported-Pa55word!', ASPNET_V3.net6Sha256],
+    ['a non-ASCII password', 'pässwörd-ünïcödé 🔐', ASPNET_V3.unicode],
+  ])('should verify %s and mark it for an upgrade', async (_name, password, stored) => {
+    await expect(verifyPassword(password, stored)).resolves.toBe(true);
+    await expect(verifyPassword(`${password}?`, stored)).resolves.toBe(false);
+    expect(needsRehash(stored)).toBe(true);
+  });
+
+  it('should fail closed, without deriving, on a hash above the production iteration ceiling', async () => {
+    const before = pbkdf2Iterations.length;
+    await expect(verifyPassword('Imported-Pa55word!', ASPNET_V3.sixHundredThousand)).rejects.toBeInstanceOf(
+      MalformedPasswordHashError,
+    );
+    expect(pbkdf2Iterations.length).toBe(before);
+  });
+});
+
+describe('pepper', () => {
+  const pepper = 'a-server-side-secret-of-enough-length';
+
+  it('should record that a hash is peppered and need the pepper to verify it', async () => {
+    const stored = await hashPassword('peppered passphrase', pepper);
+    expect(stored.startsWith('pbkdf2-sha512-peppered$100000$')).toBe(true);
+    await expect(verifyPassword('peppered passphrase', stored, pepper)).resolves.toBe(true);
+    await expect(verifyPassword('peppered passphrase', stored, 'another pepper')).resolves.toBe(false);
+    expect(needsRehash(stored, pepper)).toBe(false);
+  });
+
+  it('should fail closed when a peppered hash is checked without the pepper', async () => {
+    const stored = await hashPassword('peppered passphrase', pepper);
+    await expect(verifyPassword('peppered passphrase', stored)).rejects.toBeInstanceOf(PepperMissingError);
+  });
+
+  it('should mark an unpeppered hash for an upgrade once a pepper is configured', async () => {
+    const stored = await hashPassword('plain passphrase');
+    await expect(verifyPassword('plain passphrase', stored, pepper)).resolves.toBe(true);
+    expect(needsRehash(stored, pepper)).toBe(true);
+  });
+});
 
 describe('password hashing', () => {
   it('should store scheme, the production iteration ceiling, a 128-bit salt and a 256-bit key', async () => {

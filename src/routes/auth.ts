@@ -5,7 +5,7 @@ import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '
 import { findPasswordPolicyViolation } from '../auth/password-policy';
 import { requireSession } from '../auth/session';
 import { issueToken } from '../auth/session-token';
-import { settingsFrom } from '../config';
+import { pepperFrom, settingsFrom } from '../config';
 import type { AppEnv } from '../context';
 import { ApiError, successEnvelope } from '../errors';
 import { logEvent } from '../logging';
@@ -63,7 +63,7 @@ authRoutes.openapi(register, async (c) => {
       firstName: body.firstName,
       lastName: body.lastName,
       phoneNumber: body.phoneNumber ?? null,
-      passwordHash: await hashPassword(body.password),
+      passwordHash: await hashPassword(body.password, pepperFrom(c.env)),
     },
     Date.now(),
   );
@@ -103,7 +103,8 @@ authRoutes.openapi(login, async (c) => {
   const tenant = await findTenantByUserName(db, userName);
   const storedHash = tenant?.passwordHash && !tenant.isDisabled ? tenant.passwordHash : null;
   // Unknown users cost the same derivation as real ones, so timing does not reveal who exists.
-  const matches = await verifyPassword(password, storedHash ?? DUMMY_PASSWORD_HASH);
+  const pepper = pepperFrom(c.env);
+  const matches = await verifyPassword(password, storedHash ?? DUMMY_PASSWORD_HASH, pepper);
   if (!tenant || !storedHash || !matches) {
     await throttle.finishAttempt(LOGIN_SCOPE, { verified: false });
     await recordAuditEvent(db, {
@@ -117,7 +118,10 @@ authRoutes.openapi(login, async (c) => {
     throw new ApiError('INVALID_CREDENTIALS');
   }
   await throttle.finishAttempt(LOGIN_SCOPE, { verified: true });
-  if (needsRehash(storedHash)) await upgradePasswordHash(db, tenant.id, storedHash, await hashPassword(password));
+  if (needsRehash(storedHash, pepper)) {
+    await upgradePasswordHash(db, tenant.id, storedHash, await hashPassword(password, pepper));
+    logEvent(c, 'info', 'auth.password_hash_upgraded', { tenantId: tenant.id });
+  }
 
   const settings = settingsFrom(c.env);
   const issued = await issueToken(tenant.id);

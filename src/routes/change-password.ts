@@ -6,7 +6,7 @@ import { timingSafeEqualText } from '../auth/encoding';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { findPasswordPolicyViolation } from '../auth/password-policy';
 import { requireSession } from '../auth/session';
-import { settingsFrom } from '../config';
+import { pepperFrom, settingsFrom } from '../config';
 import type { AppEnv } from '../context';
 import type { Tenant } from '../db/schema';
 import { ApiError, describe, successEnvelope } from '../errors';
@@ -162,7 +162,7 @@ changePasswordRoutes.openapi(changePassword, async (c) => {
   let verified = false;
   let committed = false;
   try {
-    verified = await verifyPassword(existingPassword, tenant.passwordHash);
+    verified = await verifyPassword(existingPassword, tenant.passwordHash, pepperFrom(c.env));
     if (!verified) {
       await recordAuditEvent(db, {
         tenantId: tenant.id,
@@ -179,7 +179,7 @@ changePasswordRoutes.openapi(changePassword, async (c) => {
       presentedStamp: stamp,
       stampsIssuedAfter,
       previousHash: tenant.passwordHash,
-      newHash: await hashPassword(newPassword),
+      newHash: await hashPassword(newPassword, pepperFrom(c.env)),
       rotatedStamp: crypto.randomUUID().toUpperCase(),
       now,
       requestId,
