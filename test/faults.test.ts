@@ -86,6 +86,30 @@ describe('faults injected at the bindings', () => {
     expectSuccess(await changePassword(tenant, token, body));
   });
 
+  it('should roll back the password, history and audit rows together when a statement in the batch fails inside D1', async () => {
+    const { tenant, token, stamp } = await tenantReadyToChange();
+    const before = await row(tenant.id);
+    // A real failure inside D1's transaction: the audit insert, the batch's last statement, aborts.
+    const trigger = `fail_audit_${tenant.id.replaceAll('-', '_')}`;
+    await env.DB.prepare(
+      `CREATE TRIGGER ${trigger} BEFORE INSERT ON audit_events WHEN NEW.tenant_id = '${tenant.id}' BEGIN SELECT RAISE(ABORT, 'injected'); END`,
+    ).run();
+    try {
+      const reply = await changePassword(tenant, token, {
+        existingPassword: tenant.password,
+        newPassword: newPasswordFor(),
+        concurrencyStamp: stamp,
+      });
+      expectFailure(reply, 500, 'SOMETHING_WENT_WRONG');
+      expectNoDetail(reply.text);
+    } finally {
+      await env.DB.prepare(`DROP TRIGGER ${trigger}`).run();
+    }
+    expect(await row(tenant.id)).toEqual(before);
+    expect(await count('password_history', tenant.id)).toBe(0);
+    await login(tenant);
+  });
+
   it('should report success when D1 errs after the change committed, decided by re-reading', async () => {
     const { tenant, token, stamp } = await tenantReadyToChange();
     const newPassword = newPasswordFor();
