@@ -2,11 +2,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.wrangler/', 'dist/', 'worker-configuration.d.ts'] },
+  { ignores: ['node_modules/', '.wrangler/', 'dist/', 'public/scalar/', 'worker-configuration.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'examples/**/*.mjs'],
+    files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'examples/**/*.mjs', 'test/browser/**/*.mjs'],
     languageOptions: {
       globals: {
         process: 'readonly',

@@ -1,5 +1,6 @@
-// The production worker plus two measuring routes, served only by `npm run bench`; never deployed.
+// The production worker plus measuring routes, served only by `npm run bench`; never deployed.
 import { hashPassword, verifyPassword } from '../src/auth/password';
+import { PASSWORD_HISTORY_SIZE } from '../src/config';
 import worker from '../src/index';
 
 export { TenantSessions } from '../src/index';
@@ -35,9 +36,16 @@ export default {
       await verifyPassword(SAMPLE, await sample());
       return json();
     }
-    if (pathname === '/__bench/floor') {
-      // What a change must derive: one verify of the existing password and one hash of the new one.
+    if (pathname === '/__bench/verify-and-hash') {
       await verifyPassword(SAMPLE, await sample());
+      await hashPassword('the new bench passphrase');
+      return json();
+    }
+    if (pathname === '/__bench/floor') {
+      // What a change must derive once the tenant has a full history: one verify of the existing
+      // password, one check of the new one against each earlier password, and one hash.
+      await verifyPassword(SAMPLE, await sample());
+      for (let i = 0; i < PASSWORD_HISTORY_SIZE - 1; i++) await verifyPassword('the new bench passphrase', await sample());
       await hashPassword('the new bench passphrase');
       return json();
     }

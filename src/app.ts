@@ -9,6 +9,7 @@ import { ApiError, handleError, renderApiError } from './errors';
 import { requestLog } from './logging';
 import { authRoutes } from './routes/auth';
 import { changePasswordRoutes } from './routes/change-password';
+import { wellKnownRoutes } from './routes/well-known';
 import { throwOnInvalid } from './validate';
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
@@ -21,6 +22,14 @@ app.use(async function jsonCharset(c, next) {
   if (c.res.headers.get('Content-Type') === 'application/json') {
     c.res.headers.set('Content-Type', 'application/json; charset=utf-8');
   }
+});
+app.use('/v1/*', async function preflightNeedsOrigin(c, next) {
+  // OPTIONS without Origin is no CORS preflight: let it reach the 404/405 envelope.
+  if (c.req.method === 'OPTIONS' && !c.req.header('Origin')) {
+    const allowed = allowedMethods(c.req.path);
+    return allowed.length > 0 ? methodNotAllowed(c, allowed) : notFound(c);
+  }
+  await next();
 });
 app.use(
   '/v1/*',
@@ -49,6 +58,8 @@ export const apiRoutes = app.route('/', authRoutes).route('/', changePasswordRou
 
 export type AppType = typeof apiRoutes;
 
+app.route('/', wellKnownRoutes);
+
 app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
   type: 'apiKey',
   in: 'header',
@@ -75,7 +86,21 @@ app.doc31('/openapi.json', {
   tags: [{ name: 'Authentication' }, { name: 'Password change' }],
 });
 
-app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'StoRegister tenant API' }));
+// The page loads Scalar's bundle from this worker's static assets (scripts/docs-assets.mjs puts it
+// there) and no web fonts, so it renders offline and asks no third party for anything. The developer
+// toolbar and the AI agent (both shown on localhost by default) lead to Scalar's hosted services.
+app.get(
+  '/docs',
+  Scalar({
+    url: '/openapi.json',
+    pageTitle: 'StoRegister tenant API',
+    cdn: '/scalar/standalone.js',
+    withDefaultFonts: false,
+    defaultOpenAllTags: true,
+    showDeveloperTools: 'never',
+    agent: { disabled: true },
+  }),
+);
 
 function allowedMethods(path: string): string[] {
   const methods = app.routes.filter((route) => route.path === path && route.method !== 'ALL').map((route) => route.method);
@@ -87,10 +112,13 @@ function methodNotAllowed(c: Context, allowed: string[]): Response {
   return renderApiError(c, new ApiError('FAILED', { status: 405, message: `Method ${c.req.method} is not allowed here.` }));
 }
 
+function notFound(c: Context): Response {
+  return renderApiError(c, new ApiError('FAILED', { status: 404, message: 'No such route.' }));
+}
+
 app.notFound((c) => {
   const allowed = allowedMethods(c.req.path);
-  if (allowed.length > 0) return methodNotAllowed(c, allowed);
-  return renderApiError(c, new ApiError('FAILED', { status: 404, message: 'No such route.' }));
+  return allowed.length > 0 ? methodNotAllowed(c, allowed) : notFound(c);
 });
 
 app.onError(handleError);

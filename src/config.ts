@@ -10,6 +10,12 @@ export const PBKDF2_KEY_BYTES = 32;
 export const PBKDF2_MIN_ACCEPTED_ITERATIONS = 1_000;
 
 export const PASSWORD_MAX_LENGTH = 128;
+/**
+ * A new password may not be any of the tenant's last PASSWORD_HISTORY_SIZE passwords, the current
+ * one included. Each earlier one costs a PBKDF2 derivation per change, so the current password is
+ * compared as a string and only PASSWORD_HISTORY_SIZE - 1 history entries are derived.
+ */
+export const PASSWORD_HISTORY_SIZE = 5;
 /** A cap in UTF-16 units applied before any normalization or hashing, so huge inputs cost nothing. */
 export const PASSWORD_INPUT_MAX_CHARS = 512;
 

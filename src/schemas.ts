@@ -124,14 +124,23 @@ const FailureEnvelope = z
   })
   .openapi('FailureEnvelope');
 
-/** OpenAPI responses for the error codes a route can answer, grouped by HTTP status, one example per code. */
-export function errorResponses(codes: readonly ErrorCode[]) {
+interface FailureResponse {
+  description: string;
+  content: { 'application/json': { schema: typeof FailureEnvelope; examples: Record<string, { value: unknown }> } };
+}
+
+/**
+ * OpenAPI responses for the error codes a route can answer, grouped by HTTP status, one example per code.
+ * Keyed by the codes' statuses, so `hc<AppType>()` clients see each failure status and its envelope.
+ */
+export function errorResponses<const C extends readonly ErrorCode[]>(codes: C) {
+  type Status = (typeof ERRORS)[C[number]]['status'];
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
     const status = ERRORS[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  return Object.fromEntries(
+  const responses: Record<number, FailureResponse> = Object.fromEntries(
     [...byStatus].map(([status, group]) => [
       status,
       {
@@ -157,6 +166,8 @@ export function errorResponses(codes: readonly ErrorCode[]) {
       },
     ]),
   );
+  // fromEntries cannot carry its keys' types; they are exactly the statuses of `codes`.
+  return responses as Record<Status, FailureResponse>;
 }
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -614,3 +614,28 @@ describe('HEAD on the API', () => {
     expect(row?.concurrency_stamp).toBe(stamp);
   });
 });
+
+describe('OPTIONS on the API', () => {
+  it('should answer a real CORS preflight (with Origin) with the CORS headers', async () => {
+    const ctx = createExecutionContext();
+    const reply = await worker.fetch(
+      new Request('http://api.test/v1/login', {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://portal.example.com', 'Access-Control-Request-Method': 'POST' },
+      }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(reply.status).toBe(204);
+    expect(reply.headers.get('Access-Control-Allow-Headers')).toMatch(/X-API-Key/i);
+  });
+
+  it.each([
+    ['/v1/login', 405],
+    ['/v1/nope', 404],
+  ])('should answer OPTIONS %s without Origin with the %i envelope', async (path, status) => {
+    const reply = await call(path, { method: 'OPTIONS' });
+    expectFailure(reply, status, 'FAILED');
+  });
+});

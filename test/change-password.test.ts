@@ -161,6 +161,35 @@ describe('PUT /v1/tenant/profile/change-password', () => {
     expect(audit.results).toEqual([{ outcome: 'success', request_id: reply.headers.get('X-Request-Id') }]);
   });
 
+  it('should refuse any of the last 5 passwords, and allow one older than that', async () => {
+    const { tenant, token } = await tenantReadyToChange();
+    const passwords = [tenant.password, ...Array.from({ length: 5 }, () => newPasswordFor())];
+    const changeTo = async (from: string, to: string) =>
+      changePassword(tenant, token, { existingPassword: from, newPassword: to, concurrencyStamp: await requestStamp(tenant, token) });
+    for (let i = 1; i < passwords.length; i++) expectSuccess(await changeTo(passwords[i - 1], passwords[i]));
+    const current = passwords[5];
+
+    for (const recent of passwords.slice(2, 5)) {
+      const reused = await changeTo(current, recent);
+      const error = expectFailure(reused, 400, 'INVALID_PARAM_NEW_PASSWORD');
+      expect(error.message).toBe('newPassword must not be one of your last 5 passwords');
+      expect(error.field).toBe('newPassword');
+    }
+    expectFailure(await changeTo(current, passwords[1]), 400, 'INVALID_PARAM_NEW_PASSWORD');
+    expectSuccess(await changeTo(current, passwords[0]));
+    await login(tenant, passwords[0]);
+  });
+
+  it('should leave the stamp usable after refusing a recent password', async () => {
+    const { tenant, token, stamp } = await tenantReadyToChange();
+    const first = newPasswordFor();
+    expectSuccess(await changePassword(tenant, token, { existingPassword: tenant.password, newPassword: first, concurrencyStamp: stamp }));
+    const next = await requestStamp(tenant, token);
+    const reused = await changePassword(tenant, token, { existingPassword: first, newPassword: tenant.password, concurrencyStamp: next });
+    expectFailure(reused, 400, 'INVALID_PARAM_NEW_PASSWORD');
+    expectSuccess(await changePassword(tenant, token, { existingPassword: first, newPassword: newPasswordFor(), concurrencyStamp: next }));
+  });
+
   it('should accept the stamp in lower case', async () => {
     const { tenant, token, stamp } = await tenantReadyToChange();
     const reply = await changePassword(tenant, token, {

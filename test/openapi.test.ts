@@ -201,4 +201,11 @@ describe('GET /docs', () => {
     expect(reply.text).toContain('/openapi.json');
     expect(reply.text.toLowerCase()).toContain('<html');
   });
+
+  it('should load the Scalar bundle from this worker and nothing from another host', async () => {
+    const reply = await get('/docs');
+
+    expect(reply.text).toContain('<script src="/scalar/standalone.js">');
+    expect(reply.text).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
 });

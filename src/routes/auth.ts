@@ -20,8 +20,6 @@ import {
 } from '../tenants/repository';
 import { throwOnInvalid, jsonBody } from '../validate';
 
-export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
-
 const API_KEY = [{ ApiKey: [] }];
 const API_KEY_AND_SESSION = [{ ApiKey: [], Token: [] }];
 
@@ -49,29 +47,6 @@ const register = createRoute({
   },
 });
 
-authRoutes.openapi(register, async (c) => {
-  const body = c.req.valid('json');
-  const settings = settingsFrom(c.env);
-  const violation = findPasswordPolicyViolation(body.password, settings.passwordMinLength, body);
-  if (violation) {
-    throw new ApiError('INVALID_PARAM_PASSWORD', { message: `password ${violation}`, field: 'password' });
-  }
-  const id = await createTenant(
-    openDatabase(c.env.DB),
-    {
-      userName: body.userName,
-      firstName: body.firstName,
-      lastName: body.lastName,
-      phoneNumber: body.phoneNumber ?? null,
-      passwordHash: await hashPassword(body.password, pepperFrom(c.env)),
-    },
-    Date.now(),
-  );
-  if (!id) throw new ApiError('USER_ALREADY_EXISTS', { field: 'userName' });
-  logEvent(c, 'info', 'tenant.registered', { tenantId: id });
-  return c.json(successEnvelope(id), 201);
-});
-
 const login = createRoute({
   method: 'post',
   path: '/v1/login',
@@ -94,60 +69,6 @@ const login = createRoute({
   },
 });
 
-authRoutes.openapi(login, async (c) => {
-  const { userName, password } = c.req.valid('json');
-  const db = openDatabase(c.env.DB);
-  const throttle = loginThrottle(c.env, userName);
-  await reserveAttempt(throttle, LOGIN_SCOPE);
-
-  const tenant = await findTenantByUserName(db, userName);
-  const storedHash = tenant?.passwordHash && !tenant.isDisabled ? tenant.passwordHash : null;
-  // Unknown users cost the same derivation as real ones, so timing does not reveal who exists.
-  const pepper = pepperFrom(c.env);
-  const matches = await verifyPassword(password, storedHash ?? DUMMY_PASSWORD_HASH, pepper);
-  if (!tenant || !storedHash || !matches) {
-    await throttle.finishAttempt(LOGIN_SCOPE, { verified: false });
-    await recordAuditEvent(db, {
-      tenantId: tenant?.id ?? null,
-      event: 'login',
-      outcome: 'invalid_credentials',
-      requestId: c.get('requestId'),
-      now: Date.now(),
-    });
-    logEvent(c, 'warn', 'auth.login.failed', { tenantId: tenant?.id ?? null });
-    throw new ApiError('INVALID_CREDENTIALS');
-  }
-  await throttle.finishAttempt(LOGIN_SCOPE, { verified: true });
-  if (needsRehash(storedHash, pepper)) {
-    await upgradePasswordHash(db, tenant.id, storedHash, await hashPassword(password, pepper));
-    logEvent(c, 'info', 'auth.password_hash_upgraded', { tenantId: tenant.id });
-  }
-
-  const settings = settingsFrom(c.env);
-  const issued = await issueToken(tenant.id);
-  const expiresAt = Date.now() + settings.sessionTtlMs;
-  await tenantSessions(c.env, tenant.id).createSession({
-    sessionId: issued.sessionId,
-    secretHash: issued.secretHash,
-    expiresAt,
-  });
-  logEvent(c, 'info', 'auth.login.succeeded', { tenantId: tenant.id, sessionId: issued.sessionId });
-  return c.json(
-    successEnvelope({
-      token: issued.token,
-      expiresAt: new Date(expiresAt).toISOString(),
-      authContactBookInfo: {
-        id: tenant.id,
-        firstName: tenant.firstName,
-        lastName: tenant.lastName,
-        email: tenant.userName,
-        phoneNumber: tenant.phoneNumber,
-      },
-    }),
-    200,
-  );
-});
-
 const logout = createRoute({
   method: 'post',
   path: '/v1/logout',
@@ -161,9 +82,88 @@ const logout = createRoute({
   },
 });
 
-authRoutes.openapi(logout, async (c) => {
-  const session = c.get('session');
-  await tenantSessions(c.env, session.tenantId).revokeSession(session.sessionId);
-  logEvent(c, 'info', 'auth.logout', { tenantId: session.tenantId, sessionId: session.sessionId });
-  return c.json(successEnvelope(null), 200);
-});
+/** Chained, so that its type carries every route, request and response for `hc<AppType>()`. */
+export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid })
+  .openapi(register, async (c) => {
+    const body = c.req.valid('json');
+    const settings = settingsFrom(c.env);
+    const violation = findPasswordPolicyViolation(body.password, settings.passwordMinLength, body);
+    if (violation) {
+      throw new ApiError('INVALID_PARAM_PASSWORD', { message: `password ${violation}`, field: 'password' });
+    }
+    const id = await createTenant(
+      openDatabase(c.env.DB),
+      {
+        userName: body.userName,
+        firstName: body.firstName,
+        lastName: body.lastName,
+        phoneNumber: body.phoneNumber ?? null,
+        passwordHash: await hashPassword(body.password, pepperFrom(c.env)),
+      },
+      Date.now(),
+    );
+    if (!id) throw new ApiError('USER_ALREADY_EXISTS', { field: 'userName' });
+    logEvent(c, 'info', 'tenant.registered', { tenantId: id });
+    return c.json(successEnvelope(id), 201);
+  })
+
+  .openapi(login, async (c) => {
+    const { userName, password } = c.req.valid('json');
+    const db = openDatabase(c.env.DB);
+    const throttle = loginThrottle(c.env, userName);
+    await reserveAttempt(throttle, LOGIN_SCOPE);
+
+    const tenant = await findTenantByUserName(db, userName);
+    const storedHash = tenant?.passwordHash && !tenant.isDisabled ? tenant.passwordHash : null;
+    // Unknown users cost the same derivation as real ones, so timing does not reveal who exists.
+    const pepper = pepperFrom(c.env);
+    const matches = await verifyPassword(password, storedHash ?? DUMMY_PASSWORD_HASH, pepper);
+    if (!tenant || !storedHash || !matches) {
+      await throttle.finishAttempt(LOGIN_SCOPE, { verified: false });
+      await recordAuditEvent(db, {
+        tenantId: tenant?.id ?? null,
+        event: 'login',
+        outcome: 'invalid_credentials',
+        requestId: c.get('requestId'),
+        now: Date.now(),
+      });
+      logEvent(c, 'warn', 'auth.login.failed', { tenantId: tenant?.id ?? null });
+      throw new ApiError('INVALID_CREDENTIALS');
+    }
+    await throttle.finishAttempt(LOGIN_SCOPE, { verified: true });
+    if (needsRehash(storedHash, pepper)) {
+      await upgradePasswordHash(db, tenant.id, storedHash, await hashPassword(password, pepper));
+      logEvent(c, 'info', 'auth.password_hash_upgraded', { tenantId: tenant.id });
+    }
+
+    const settings = settingsFrom(c.env);
+    const issued = await issueToken(tenant.id);
+    const expiresAt = Date.now() + settings.sessionTtlMs;
+    await tenantSessions(c.env, tenant.id).createSession({
+      sessionId: issued.sessionId,
+      secretHash: issued.secretHash,
+      expiresAt,
+    });
+    logEvent(c, 'info', 'auth.login.succeeded', { tenantId: tenant.id, sessionId: issued.sessionId });
+    return c.json(
+      successEnvelope({
+        token: issued.token,
+        expiresAt: new Date(expiresAt).toISOString(),
+        authContactBookInfo: {
+          id: tenant.id,
+          firstName: tenant.firstName,
+          lastName: tenant.lastName,
+          email: tenant.userName,
+          phoneNumber: tenant.phoneNumber,
+        },
+      }),
+      200,
+    );
+  })
+
+  .openapi(logout, async (c) => {
+    const session = c.get('session');
+    await tenantSessions(c.env, session.tenantId).revokeSession(session.sessionId);
+    logEvent(c, 'info', 'auth.logout', { tenantId: session.tenantId, sessionId: session.sessionId });
+    return c.json(successEnvelope(null), 200);
+  });

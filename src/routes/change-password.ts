@@ -4,9 +4,10 @@ import { requireApiKey } from '../auth/api-key';
 import { CHANGE_PASSWORD_SCOPE, reserveAttempt } from '../auth/attempts';
 import { timingSafeEqualText } from '../auth/encoding';
 import { hashPassword, verifyPassword } from '../auth/password';
+import { isRecentPassword } from '../auth/password-history';
 import { findPasswordPolicyViolation } from '../auth/password-policy';
 import { requireSession } from '../auth/session';
-import { pepperFrom, settingsFrom } from '../config';
+import { PASSWORD_HISTORY_SIZE, pepperFrom, settingsFrom } from '../config';
 import type { AppEnv } from '../context';
 import type { Tenant } from '../db/schema';
 import { ApiError, describe, successEnvelope } from '../errors';
@@ -19,13 +20,12 @@ import {
   findTenantById,
   openDatabase,
   passwordChangeCommitted,
+  recentPasswordHashes,
   recordAuditEvent,
   storeConcurrencyStamp,
   type Database,
 } from '../tenants/repository';
 import { jsonBody, throwOnInvalid } from '../validate';
-
-export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
 
 const API_KEY_AND_SESSION = [{ ApiKey: [], Token: [] }];
 
@@ -78,22 +78,6 @@ const requestStamp = createRoute({
   },
 });
 
-changePasswordRoutes.openapi(requestStamp, async (c) => {
-  const { tenantId } = c.get('session');
-  const db = openDatabase(c.env.DB);
-  await loadChangeableTenant(db, tenantId);
-  const stamp = crypto.randomUUID().toUpperCase();
-  let stored: boolean;
-  try {
-    stored = await storeConcurrencyStamp(db, tenantId, stamp, Date.now());
-  } catch (cause) {
-    throw new ApiError('CONCURRENCY_STAMP_CREATE_FAILED', { cause });
-  }
-  if (!stored) throw new ApiError('CONCURRENCY_STAMP_CREATE_FAILED');
-  logEvent(c, 'info', 'password.stamp_issued', { tenantId });
-  return c.json(successEnvelope(stamp), 200);
-});
-
 const changePassword = createRoute({
   method: 'put',
   path: '/v1/tenant/profile/change-password',
@@ -124,75 +108,102 @@ const changePassword = createRoute({
   },
 });
 
-changePasswordRoutes.openapi(changePassword, async (c) => {
-  const { existingPassword, newPassword, concurrencyStamp } = c.req.valid('json');
-  const session = c.get('session');
-  const settings = settingsFrom(c.env);
-  const db = openDatabase(c.env.DB);
-  const now = Date.now();
-  const stamp = concurrencyStamp.toUpperCase();
-  const stampsIssuedAfter = now - settings.stampTtlMs;
-
-  // Cheap rejections first: none of these runs PBKDF2.
-  const tenant = await loadChangeableTenant(db, session.tenantId);
-  const stampIsCurrent =
-    tenant.concurrencyStamp !== null &&
-    timingSafeEqualText(tenant.concurrencyStamp, stamp) &&
-    (tenant.concurrencyStampIssuedAt ?? 0) > stampsIssuedAfter;
-  if (!stampIsCurrent) throw new ApiError('CHANGE_PASSWORD_FAILED');
-
-  const violation = findPasswordPolicyViolation(newPassword, settings.passwordMinLength, {
-    userName: tenant.userName,
-    firstName: tenant.firstName,
-    lastName: tenant.lastName,
-    existingPassword,
-  });
-  if (violation) {
-    throw new ApiError('INVALID_PARAM_NEW_PASSWORD', { message: `newPassword ${violation}`, field: 'newPassword' });
-  }
-
-  const sessions = tenantSessions(c.env, tenant.id);
-  const requestId = c.get('requestId');
-  await reserveAttempt(sessions, CHANGE_PASSWORD_SCOPE, {
-    stamp,
-    tenantId: tenant.id,
-    keepSessionId: session.sessionId,
-    requestId,
-  });
-  let verified = false;
-  let committed = false;
-  try {
-    verified = await verifyPassword(existingPassword, tenant.passwordHash, pepperFrom(c.env));
-    if (!verified) {
-      await recordAuditEvent(db, {
-        tenantId: tenant.id,
-        event: 'password.change',
-        outcome: 'mismatch_existing_password',
-        requestId,
-        now,
-      });
-      logEvent(c, 'warn', 'password.change.mismatch', { tenantId: tenant.id });
-      throw new ApiError('MISMATCH_EXISTING_PASSWORD', { field: 'existingPassword' });
+/** Chained, so that its type carries every route, request and response for `hc<AppType>()`. */
+export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid })
+  .openapi(requestStamp, async (c) => {
+    const { tenantId } = c.get('session');
+    const db = openDatabase(c.env.DB);
+    await loadChangeableTenant(db, tenantId);
+    const stamp = crypto.randomUUID().toUpperCase();
+    let stored: boolean;
+    try {
+      stored = await storeConcurrencyStamp(db, tenantId, stamp, Date.now());
+    } catch (cause) {
+      throw new ApiError('CONCURRENCY_STAMP_CREATE_FAILED', { cause });
     }
-    const change = {
-      tenantId: tenant.id,
-      presentedStamp: stamp,
-      stampsIssuedAfter,
-      previousHash: tenant.passwordHash,
-      newHash: await hashPassword(newPassword, pepperFrom(c.env)),
-      rotatedStamp: crypto.randomUUID().toUpperCase(),
-      now,
-      requestId,
-    };
-    committed = await commitPasswordChange(db, change).catch(async (cause: unknown) => {
-      logEvent(c, 'error', 'password.change.commit_uncertain', { tenantId: tenant.id, cause: describe(cause) });
-      if (await passwordChangeCommitted(db, tenant.id, change.rotatedStamp).catch(() => false)) return true;
-      throw new ApiError('SOMETHING_WENT_WRONG', { cause });
+    if (!stored) throw new ApiError('CONCURRENCY_STAMP_CREATE_FAILED');
+    logEvent(c, 'info', 'password.stamp_issued', { tenantId });
+    return c.json(successEnvelope(stamp), 200);
+  })
+
+  .openapi(changePassword, async (c) => {
+    const { existingPassword, newPassword, concurrencyStamp } = c.req.valid('json');
+    const session = c.get('session');
+    const settings = settingsFrom(c.env);
+    const db = openDatabase(c.env.DB);
+    const now = Date.now();
+    const stamp = concurrencyStamp.toUpperCase();
+    const stampsIssuedAfter = now - settings.stampTtlMs;
+
+    // Cheap rejections first: none of these runs PBKDF2.
+    const tenant = await loadChangeableTenant(db, session.tenantId);
+    const stampIsCurrent =
+      tenant.concurrencyStamp !== null &&
+      timingSafeEqualText(tenant.concurrencyStamp, stamp) &&
+      (tenant.concurrencyStampIssuedAt ?? 0) > stampsIssuedAfter;
+    if (!stampIsCurrent) throw new ApiError('CHANGE_PASSWORD_FAILED');
+
+    const violation = findPasswordPolicyViolation(newPassword, settings.passwordMinLength, {
+      userName: tenant.userName,
+      firstName: tenant.firstName,
+      lastName: tenant.lastName,
+      existingPassword,
     });
-    if (!committed) throw new ApiError('CHANGE_PASSWORD_FAILED');
-    logEvent(c, 'info', 'password.change.succeeded', { tenantId: tenant.id });
-  } finally {
-    await settleAttempt(c, sessions, { verified, stamp, committed, keepSessionId: session.sessionId });
-  }
-  return c.json(successEnvelope(tenant.id), 200);
-});
+    if (violation) {
+      throw new ApiError('INVALID_PARAM_NEW_PASSWORD', { message: `newPassword ${violation}`, field: 'newPassword' });
+    }
+
+    const sessions = tenantSessions(c.env, tenant.id);
+    const requestId = c.get('requestId');
+    await reserveAttempt(sessions, CHANGE_PASSWORD_SCOPE, {
+      stamp,
+      tenantId: tenant.id,
+      keepSessionId: session.sessionId,
+      requestId,
+    });
+    let verified = false;
+    let committed = false;
+    try {
+      // Read alongside the derivation, so the history costs no extra round trip.
+      const history = recentPasswordHashes(db, tenant.id, PASSWORD_HISTORY_SIZE - 1);
+      history.catch(() => {});
+      verified = await verifyPassword(existingPassword, tenant.passwordHash, pepperFrom(c.env));
+      if (!verified) {
+        await recordAuditEvent(db, {
+          tenantId: tenant.id,
+          event: 'password.change',
+          outcome: 'mismatch_existing_password',
+          requestId,
+          now,
+        });
+        logEvent(c, 'warn', 'password.change.mismatch', { tenantId: tenant.id });
+        throw new ApiError('MISMATCH_EXISTING_PASSWORD', { field: 'existingPassword' });
+      }
+      if (await isRecentPassword(newPassword, await history, pepperFrom(c.env))) {
+        throw new ApiError('INVALID_PARAM_NEW_PASSWORD', {
+          message: `newPassword must not be one of your last ${PASSWORD_HISTORY_SIZE} passwords`,
+          field: 'newPassword',
+        });
+      }
+      const change = {
+        tenantId: tenant.id,
+        presentedStamp: stamp,
+        stampsIssuedAfter,
+        previousHash: tenant.passwordHash,
+        newHash: await hashPassword(newPassword, pepperFrom(c.env)),
+        rotatedStamp: crypto.randomUUID().toUpperCase(),
+        now,
+        requestId,
+      };
+      committed = await commitPasswordChange(db, change).catch(async (cause: unknown) => {
+        logEvent(c, 'error', 'password.change.commit_uncertain', { tenantId: tenant.id, cause: describe(cause) });
+        if (await passwordChangeCommitted(db, tenant.id, change.rotatedStamp).catch(() => false)) return true;
+        throw new ApiError('SOMETHING_WENT_WRONG', { cause });
+      });
+      if (!committed) throw new ApiError('CHANGE_PASSWORD_FAILED');
+      logEvent(c, 'info', 'password.change.succeeded', { tenantId: tenant.id });
+    } finally {
+      await settleAttempt(c, sessions, { verified, stamp, committed, keepSessionId: session.sessionId });
+    }
+    return c.json(successEnvelope(tenant.id), 200);
+  });
