@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import worker from '../src/index';
 import { apiKeyIdFromHash, apiKeyStorageKey, type ApiKeyRecord } from '../src/auth/api-key';
 import { sha256Hex } from '../src/auth/encoding';
+import { rememberSecret } from './secret-watch';
 
 export interface CallOptions {
   method?: string;
@@ -71,7 +72,7 @@ export const uniqueEmail = () => `tenant-${crypto.randomUUID()}@example.com`;
 
 /** Puts a fresh application key into KV the way the operator CLI does, and returns the raw key. */
 export async function createApiKey(options: { revoked?: boolean } = {}): Promise<string> {
-  const key = `srk_${crypto.randomUUID().replaceAll('-', '')}`;
+  const key = rememberSecret(`srk_${crypto.randomUUID().replaceAll('-', '')}`);
   const hash = await sha256Hex(key);
   const record: ApiKeyRecord = {
     id: apiKeyIdFromHash(hash),
@@ -96,7 +97,7 @@ export async function registerTenant(overrides: Partial<Omit<TestTenant, 'id'>> 
   const apiKey = overrides.apiKey ?? (await createApiKey());
   const tenant = {
     userName: overrides.userName ?? uniqueEmail(),
-    password: overrides.password ?? `Pw-${crypto.randomUUID()}`,
+    password: rememberSecret(overrides.password ?? `Pw-${crypto.randomUUID()}`),
     firstName: overrides.firstName ?? 'Jane',
     lastName: overrides.lastName ?? 'Doe',
   };
@@ -111,7 +112,9 @@ export async function login(tenant: TestTenant, password = tenant.password): Pro
     apiKey: tenant.apiKey,
     body: { userName: tenant.userName, password },
   });
-  return expectSuccess(reply).token;
+  const token = rememberSecret(expectSuccess(reply).token);
+  rememberSecret(token.split('.')[2]);
+  return token;
 }
 
 export async function requestStamp(tenant: TestTenant, token: string): Promise<string> {
@@ -142,4 +145,4 @@ export async function tenantReadyToChange() {
   return { tenant, token, stamp };
 }
 
-export const newPasswordFor = () => `a fresh passphrase ${crypto.randomUUID()}`;
+export const newPasswordFor = () => rememberSecret(`a fresh passphrase ${crypto.randomUUID()}`);

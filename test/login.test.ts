@@ -1,4 +1,7 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { loginThrottle } from '../src/sessions/stub';
+import { pbkdf2Iterations } from './pbkdf2-limit';
 import { describe, expect, it } from 'vitest';
 import { call, createApiKey, expectFailure, expectSuccess, login, registerTenant, type Reply, type TestTenant } from './helpers';
 
@@ -351,5 +354,37 @@ describe('POST /v1/login', () => {
 
       expectSuccess(await attemptLogin(tenant.apiKey, tenant.userName, tenant.password));
     });
+  });
+});
+
+describe('POST /v1/login, lockout and enumeration', () => {
+  it('should make a repeated lockout longer than the first', async () => {
+    const tenant = await registerTenant();
+    await exhaustAttempts(tenant);
+    const first = await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword());
+    expectFailure(first, 429, 'TOO_MANY_ATTEMPTS');
+    const firstWait = Number(first.headers.get('Retry-After'));
+
+    // Let the first lockout run out, then fail again.
+    await runInDurableObject(loginThrottle(env, tenant.userName), (_instance, state) => {
+      state.storage.sql.exec('UPDATE attempts SET locked_until = 0, window_started_at = 0');
+    });
+    await exhaustAttempts(tenant);
+    const second = await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword());
+    expectFailure(second, 429, 'TOO_MANY_ATTEMPTS');
+    expect(Number(second.headers.get('Retry-After'))).toBe(firstWait * 2);
+  });
+
+  it('should spend the same derivation on an unknown user as on a wrong password', async () => {
+    const tenant = await registerTenant();
+    const count = async (userName: string) => {
+      const before = pbkdf2Iterations.length;
+      expectFailure(await attemptLogin(tenant.apiKey, userName, wrongPassword()), 401, 'INVALID_CREDENTIALS');
+      return pbkdf2Iterations.slice(before);
+    };
+    const known = await count(tenant.userName);
+    const unknown = await count(`nobody-${crypto.randomUUID()}@example.com`);
+    expect(known).toEqual([100_000]);
+    expect(unknown).toEqual(known);
   });
 });

@@ -1,6 +1,8 @@
 import { applyD1Migrations } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { installProductionPbkdf2Limit } from './pbkdf2-limit';
+import { watchConsoleForSecrets } from './secret-watch';
 
 installProductionPbkdf2Limit();
+watchConsoleForSecrets();
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
