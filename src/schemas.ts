@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PASSWORD_INPUT_MAX_CHARS, PASSWORD_MAX_LENGTH } from './config';
+import { MAX_BODY_BYTES, PASSWORD_INPUT_MAX_CHARS, PASSWORD_MAX_LENGTH } from './config';
 import { ERRORS, type ErrorCode } from './errors';
 
 /**
@@ -143,32 +143,43 @@ export function errorResponses<const C extends readonly ErrorCode[]>(codes: C) {
   const responses: Record<number, FailureResponse> = Object.fromEntries(
     [...byStatus].map(([status, group]) => [
       status,
-      {
-        description: group.join(', '),
-        content: {
-          'application/json': {
-            schema: FailureEnvelope,
-            examples: Object.fromEntries(
-              group.map((code) => [
-                code,
-                {
-                  value: {
-                    data: null,
-                    succeeded: false,
-                    status: code,
-                    errors: [{ code, message: ERRORS[code].message }],
-                  },
-                },
-              ]),
-            ),
-          },
-        },
-      },
+      failureResponse(
+        group.join(', '),
+        group.map((code) => [code, ERRORS[code].message]),
+      ),
     ]),
   );
   // fromEntries cannot carry its keys' types; they are exactly the statuses of `codes`.
   return responses as Record<Status, FailureResponse>;
 }
+
+/** One documented failure status: the envelope schema and an example per code. */
+function failureResponse(description: string, examples: [ErrorCode, string][]): FailureResponse {
+  return {
+    description,
+    content: {
+      'application/json': {
+        schema: FailureEnvelope,
+        examples: Object.fromEntries(
+          examples.map(([code, message]) => [
+            code,
+            { value: { data: null, succeeded: false, status: code, errors: [{ code, message }] } },
+          ]),
+        ),
+      },
+    },
+  };
+}
+
+/** The FAILED answers a route with a JSON body adds to the 400 every route lists (see src/validate.ts). */
+export const BODY_REJECTIONS = {
+  413: failureResponse('FAILED: the body is larger than the limit', [
+    ['FAILED', `The body must be at most ${MAX_BODY_BYTES} bytes.`],
+  ]),
+  415: failureResponse('FAILED: Content-Type is not application/json', [
+    ['FAILED', 'Content-Type must be application/json.'],
+  ]),
+};
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },

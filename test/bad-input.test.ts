@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
+import { recordFailure } from './documented-errors';
 import {
   call,
   createApiKey,
@@ -103,7 +104,9 @@ async function rawCall(path: string, init: RequestInit): Promise<Reply> {
   const response = await worker.fetch(new Request(`http://api.test${path}`, init), env, ctx);
   await waitOnExecutionContext(ctx);
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
+  const envelope = JSON.parse(text);
+  recordFailure(init.method ?? 'GET', path, response.status, envelope?.status);
+  return { status: response.status, headers: response.headers, text, body: envelope };
 }
 
 /** A fresh key and a user name nobody registered: enough for routes without a session. */

@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import worker from '../src/index';
 import { apiKeyIdFromHash, apiKeyStorageKey, type ApiKeyRecord } from '../src/auth/api-key';
 import { sha256Hex } from '../src/auth/encoding';
+import { recordFailure } from './documented-errors';
 import { rememberSecret } from './secret-watch';
 
 export interface CallOptions {
@@ -47,7 +48,9 @@ export async function call<T = unknown>(path: string, options: CallOptions = {})
   );
   await waitOnExecutionContext(ctx);
   const text = await response.text();
-  return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
+  const envelope = JSON.parse(text);
+  recordFailure(options.method ?? 'GET', path, response.status, envelope?.status);
+  return { status: response.status, headers: response.headers, text, body: envelope };
 }
 
 /** Asserts the failure envelope of the contract and returns its first error. */

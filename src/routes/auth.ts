@@ -9,7 +9,16 @@ import { pepperFrom, settingsFrom } from '../config';
 import type { AppEnv } from '../context';
 import { ApiError, successEnvelope } from '../errors';
 import { logEvent } from '../logging';
-import { envelopeOf, errorResponses, jsonContent, LoginBody, LoginResult, RegisterBody, TenantId } from '../schemas';
+import {
+  BODY_REJECTIONS,
+  envelopeOf,
+  errorResponses,
+  jsonContent,
+  LoginBody,
+  LoginResult,
+  RegisterBody,
+  TenantId,
+} from '../schemas';
 import { loginThrottle, tenantSessions } from '../sessions/stub';
 import {
   createTenant,
@@ -44,6 +53,7 @@ const register = createRoute({
       'USER_ALREADY_EXISTS',
       'SOMETHING_WENT_WRONG',
     ]),
+    ...BODY_REJECTIONS,
   },
 });
 
@@ -66,6 +76,7 @@ const login = createRoute({
       'TOO_MANY_ATTEMPTS',
       'SOMETHING_WENT_WRONG',
     ]),
+    ...BODY_REJECTIONS,
   },
 });
 

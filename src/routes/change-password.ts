@@ -12,7 +12,15 @@ import type { AppEnv } from '../context';
 import type { Tenant } from '../db/schema';
 import { ApiError, describe, successEnvelope } from '../errors';
 import { logEvent } from '../logging';
-import { ChangePasswordBody, ConcurrencyStamp, envelopeOf, errorResponses, jsonContent, TenantId } from '../schemas';
+import {
+  BODY_REJECTIONS,
+  ChangePasswordBody,
+  ConcurrencyStamp,
+  envelopeOf,
+  errorResponses,
+  jsonContent,
+  TenantId,
+} from '../schemas';
 import { tenantSessions } from '../sessions/stub';
 import type { TenantSessions } from '../sessions/tenant-sessions';
 import {
@@ -105,6 +113,7 @@ const changePassword = createRoute({
       'TOO_MANY_ATTEMPTS',
       'SOMETHING_WENT_WRONG',
     ]),
+    ...BODY_REJECTIONS,
   },
 });
 
