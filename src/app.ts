@@ -14,7 +14,8 @@ import { throwOnInvalid } from './validate';
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
 
-app.use(requestId());
+// Always our own id: it keys audit rows, so a client must not choose it. The client's own id is logged beside it.
+app.use(requestId({ headerName: '' }));
 app.use(requestLog());
 app.use(secureHeaders());
 app.use(async function jsonCharset(c, next) {

@@ -20,6 +20,13 @@ export function logEvent(c: Context, level: Level, event: string, fields: Record
   if (events) events.push({ event, level, ...fields });
 }
 
+const CLIENT_REQUEST_ID = /^[\w\-=]{1,64}$/;
+
+/** A correlation id the client sent, if it is short and plain enough to log as is. */
+function clientRequestId(header: string | undefined): string | undefined {
+  return header && CLIENT_REQUEST_ID.test(header) ? header : undefined;
+}
+
 /**
  * Writes one structured JSON line per request: request id, route, status, duration, error code and
  * the events recorded on the way. One line, not one per event, because every console call costs.
@@ -29,6 +36,7 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     const started = Date.now();
     const events: LoggedEvent[] = [];
     c.set('logEvents', events);
+    c.header('X-Request-Id', c.get('requestId'));
     await next();
     const status = c.res.status;
     const statusLevel: Level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
@@ -37,6 +45,7 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
       time: new Date(started).toISOString(),
       level,
       requestId: c.get('requestId'),
+      clientRequestId: clientRequestId(c.req.header('X-Request-Id')),
       method: c.req.method,
       route: c.req.routePath,
       path: c.req.path,

@@ -72,4 +72,21 @@ describe('structured logs', () => {
     expect(output).toContain('password.change.succeeded');
     expect(output).toContain('password.change.commit_uncertain');
   });
+  it("should key the log and audit by the server's own request id, logging the client's beside it", async () => {
+    const tenant = await registerTenant();
+    const reply = await call('/v1/login', {
+      method: 'POST',
+      apiKey: tenant.apiKey,
+      body: { userName: tenant.userName, password: 'not the password at all' },
+      headers: { 'X-Request-Id': 'client-chosen-id' },
+    });
+    const serverId = reply.headers.get('X-Request-Id');
+    expect(serverId).toMatch(/^[0-9a-f-]{36}$/);
+    const entry = JSON.parse(lines.at(-1)!);
+    expect(entry).toMatchObject({ requestId: serverId, clientRequestId: 'client-chosen-id', code: 'INVALID_CREDENTIALS' });
+    const audit = await env.DB.prepare("SELECT request_id FROM audit_events WHERE tenant_id = ? AND event = 'login'")
+      .bind(tenant.id)
+      .first<{ request_id: string }>();
+    expect(audit?.request_id).toBe(serverId);
+  });
 });
