@@ -32,6 +32,7 @@ import {
   recordAuditEvent,
   storeConcurrencyStamp,
   type Database,
+  type PasswordChange,
 } from '../tenants/repository';
 import { jsonBody, throwOnInvalid } from '../validate';
 
@@ -61,6 +62,38 @@ async function settleAttempt(
     if (result.committed) logEvent(c, 'info', 'sessions.revoked_others', { revoked });
   } catch (cause) {
     logEvent(c, 'error', 'password.change.settle_failed', { committed: result.committed, cause: describe(cause) });
+  }
+}
+
+/** The stamp must be the tenant's current one and unexpired; compared in constant time. */
+function requireCurrentStamp(tenant: Tenant, stamp: string, stampsIssuedAfter: number): void {
+  const current =
+    tenant.concurrencyStamp !== null &&
+    timingSafeEqualText(tenant.concurrencyStamp, stamp) &&
+    (tenant.concurrencyStampIssuedAt ?? 0) > stampsIssuedAfter;
+  if (!current) throw new ApiError('CHANGE_PASSWORD_FAILED');
+}
+
+/** Records the failed check in the audit trail, then refuses. */
+async function rejectMismatch(c: Context<AppEnv>, db: Database, tenantId: string, now: number): Promise<never> {
+  const requestId = c.get('requestId');
+  await recordAuditEvent(db, { tenantId, event: 'password.change', outcome: 'mismatch_existing_password', requestId, now });
+  logEvent(c, 'warn', 'password.change.mismatch', { tenantId });
+  throw new ApiError('MISMATCH_EXISTING_PASSWORD', { field: 'existingPassword' });
+}
+
+/**
+ * Runs the conditional batch. If D1 reports an error, the write may still have committed: the
+ * outcome is decided by reading the row back, never by retrying, and never reported as success
+ * unless the read shows the commit.
+ */
+async function commitOrReadBack(c: Context<AppEnv>, db: Database, change: PasswordChange): Promise<boolean> {
+  try {
+    return await commitPasswordChange(db, change);
+  } catch (cause) {
+    logEvent(c, 'error', 'password.change.commit_uncertain', { tenantId: change.tenantId, cause: describe(cause) });
+    if (await passwordChangeCommitted(db, change.tenantId, change.rotatedStamp).catch(() => false)) return true;
+    throw new ApiError('SOMETHING_WENT_WRONG', { cause });
   }
 }
 
@@ -139,6 +172,8 @@ export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throw
     const { existingPassword, newPassword, concurrencyStamp } = c.req.valid('json');
     const session = c.get('session');
     const settings = settingsFrom(c.env);
+    const pepper = pepperFrom(c.env);
+    const requestId = c.get('requestId');
     const db = openDatabase(c.env.DB);
     const now = Date.now();
     const stamp = concurrencyStamp.toUpperCase();
@@ -146,12 +181,7 @@ export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throw
 
     // Cheap rejections first: none of these runs PBKDF2.
     const tenant = await loadChangeableTenant(db, session.tenantId);
-    const stampIsCurrent =
-      tenant.concurrencyStamp !== null &&
-      timingSafeEqualText(tenant.concurrencyStamp, stamp) &&
-      (tenant.concurrencyStampIssuedAt ?? 0) > stampsIssuedAfter;
-    if (!stampIsCurrent) throw new ApiError('CHANGE_PASSWORD_FAILED');
-
+    requireCurrentStamp(tenant, stamp, stampsIssuedAfter);
     const violation = findPasswordPolicyViolation(newPassword, settings.passwordMinLength, {
       userName: tenant.userName,
       firstName: tenant.firstName,
@@ -163,7 +193,6 @@ export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throw
     }
 
     const sessions = tenantSessions(c.env, tenant.id);
-    const requestId = c.get('requestId');
     await reserveAttempt(sessions, CHANGE_PASSWORD_SCOPE, {
       stamp,
       tenantId: tenant.id,
@@ -176,38 +205,23 @@ export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throw
       // Read alongside the derivation, so the history costs no extra round trip.
       const history = recentPasswordHashes(db, tenant.id, PASSWORD_HISTORY_SIZE - 1);
       history.catch(() => {});
-      verified = await verifyPassword(existingPassword, tenant.passwordHash, pepperFrom(c.env));
-      if (!verified) {
-        await recordAuditEvent(db, {
-          tenantId: tenant.id,
-          event: 'password.change',
-          outcome: 'mismatch_existing_password',
-          requestId,
-          now,
-        });
-        logEvent(c, 'warn', 'password.change.mismatch', { tenantId: tenant.id });
-        throw new ApiError('MISMATCH_EXISTING_PASSWORD', { field: 'existingPassword' });
-      }
-      if (await isRecentPassword(newPassword, await history, pepperFrom(c.env))) {
+      verified = await verifyPassword(existingPassword, tenant.passwordHash, pepper);
+      if (!verified) await rejectMismatch(c, db, tenant.id, now);
+      if (await isRecentPassword(newPassword, await history, pepper)) {
         throw new ApiError('INVALID_PARAM_NEW_PASSWORD', {
           message: `newPassword must not be one of your last ${PASSWORD_HISTORY_SIZE} passwords`,
           field: 'newPassword',
         });
       }
-      const change = {
+      committed = await commitOrReadBack(c, db, {
         tenantId: tenant.id,
         presentedStamp: stamp,
         stampsIssuedAfter,
         previousHash: tenant.passwordHash,
-        newHash: await hashPassword(newPassword, pepperFrom(c.env)),
+        newHash: await hashPassword(newPassword, pepper),
         rotatedStamp: crypto.randomUUID().toUpperCase(),
         now,
         requestId,
-      };
-      committed = await commitPasswordChange(db, change).catch(async (cause: unknown) => {
-        logEvent(c, 'error', 'password.change.commit_uncertain', { tenantId: tenant.id, cause: describe(cause) });
-        if (await passwordChangeCommitted(db, tenant.id, change.rotatedStamp).catch(() => false)) return true;
-        throw new ApiError('SOMETHING_WENT_WRONG', { cause });
       });
       if (!committed) throw new ApiError('CHANGE_PASSWORD_FAILED');
       logEvent(c, 'info', 'password.change.succeeded', { tenantId: tenant.id });
