@@ -130,7 +130,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid 
     const pepper = pepperFrom(c.env);
     const matches = await verifyPassword(password, storedHash ?? DUMMY_PASSWORD_HASH, pepper);
     if (!tenant || !storedHash || !matches) {
-      await throttle.finishAttempt(LOGIN_SCOPE, { verified: false });
+      // The failure was counted when the attempt was reserved; nothing to tell the counter.
       await recordAuditEvent(db, {
         tenantId: tenant?.id ?? null,
         event: 'login',
