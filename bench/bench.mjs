@@ -86,6 +86,7 @@ async function main() {
 
     const probes = {
       empty: async () => (await request('/__bench/empty')).ms,
+      empty_with_app_headers: async () => (await request('/__bench/empty-with-app-headers')).ms,
       derive_one: async () => (await request('/__bench/derive-one')).ms,
       floor: async () => (await request('/__bench/floor')).ms,
       verify_and_hash: async () => (await request('/__bench/verify-and-hash')).ms,
@@ -130,6 +131,7 @@ async function main() {
     const perOperation = (stats) => (stats.p50 - empty.p50) / PROBE_REPEAT;
     const rows = [
       ['empty round trip', empty, null],
+      ['empty round trip, app headers (incl. app)', stats.empty_with_app_headers, overDerivation(stats.empty_with_app_headers)],
       ['one PBKDF2 derivation (request)', deriveOne, null],
       ['verify + hash (request)', stats.verify_and_hash, null],
       ['floor: verify + 4 history + hash (request)', floorRequest, null],
@@ -151,6 +153,7 @@ async function main() {
       floor_ms: floor,
       verify_and_hash_ms: verifyAndHash,
       empty_round_trip_ms: empty.p50,
+      empty_with_app_headers_over_derivation: overDerivation(stats.empty_with_app_headers),
       change_c1: change1,
       change_c2: change2,
       change_over_floor: change1.p50 / (floor + empty.p50),

@@ -32,6 +32,11 @@ export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { pathname } = new URL(request.url);
     if (pathname === '/__bench/empty') return json();
+    if (pathname === '/__bench/empty-with-app-headers') {
+      // The empty answer, but carrying the headers and body size the app's rejections carry.
+      const rejection = await worker.fetch(new Request('http://bench/v1/logout', { method: 'POST' }), env, ctx);
+      return new Response(await rejection.text(), { status: 200, headers: rejection.headers });
+    }
     if (pathname === '/__bench/derive-one') {
       await verifyPassword(SAMPLE, await sample());
       return json();

@@ -25,13 +25,29 @@ const userName = () =>
 
 const GUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
 
+/** The contract's own examples. */
+export const EXAMPLE_TENANT_ID = '65353E22-C3A6-4600-9DE4-9813D5ECC6B4';
+export const EXAMPLE_STAMP = 'A55C13AC-FDCC-45B0-8BE5-138DBA9902E4';
+export const EXAMPLE_LOGIN_RESULT = {
+  token: `${EXAMPLE_TENANT_ID}.${'0f'.repeat(16)}.${'ExampleSecret'.padEnd(43, '_')}`,
+  expiresAt: '2026-11-29T01:21:00.211Z',
+  authContactBookInfo: {
+    id: EXAMPLE_TENANT_ID,
+    firstName: 'Jane',
+    lastName: 'Doe',
+    email: 'jane.doe@example.com',
+    phoneNumber: null,
+  },
+};
+
+
 export const TenantId = z
   .string()
-  .openapi({ format: 'uuid', example: '65353E22-C3A6-4600-9DE4-9813D5ECC6B4', description: 'The tenant (client) id.' });
+  .openapi({ format: 'uuid', example: EXAMPLE_TENANT_ID, description: 'The tenant (client) id.' });
 
 export const ConcurrencyStamp = z.string().openapi({
   format: 'uuid',
-  example: 'A55C13AC-FDCC-45B0-8BE5-138DBA9902E4',
+  example: EXAMPLE_STAMP,
   description: 'Single-use stamp; expires, and is superseded by the next one issued.',
 });
 
@@ -73,7 +89,7 @@ export const ChangePasswordBody = z
     concurrencyStamp: z
       .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
       .regex(GUID, { error: 'must be a GUID' })
-      .openapi({ format: 'uuid', example: 'A55C13AC-FDCC-45B0-8BE5-138DBA9902E4' }),
+      .openapi({ format: 'uuid', example: EXAMPLE_STAMP }),
   })
   .openapi('ChangePasswordRequest');
 
@@ -104,7 +120,7 @@ const ErrorEntrySchema = z
   .openapi('Error');
 
 /** The success envelope around `data`. */
-export function envelopeOf<T extends z.ZodType>(data: T, name: string) {
+export function envelopeOf<T extends z.ZodType>(data: T, name: string, example: z.output<T>) {
   return z
     .object({
       data,
@@ -112,8 +128,9 @@ export function envelopeOf<T extends z.ZodType>(data: T, name: string) {
       status: z.literal('SUCCESS'),
       errors: z.null(),
     })
-    .openapi(name);
+    .openapi(name, { example: { data: example, succeeded: true, status: 'SUCCESS', errors: null } });
 }
+
 
 const FailureEnvelope = z
   .object({

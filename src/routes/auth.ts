@@ -11,6 +11,8 @@ import { ApiError, successEnvelope } from '../errors';
 import { logEvent } from '../logging';
 import {
   BODY_REJECTIONS,
+  EXAMPLE_LOGIN_RESULT,
+  EXAMPLE_TENANT_ID,
   envelopeOf,
   errorResponses,
   jsonContent,
@@ -41,7 +43,7 @@ const register = createRoute({
   middleware: [requireApiKey(), jsonBody()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: RegisterBody } } } },
   responses: {
-    201: jsonContent(envelopeOf(TenantId, 'RegisterResponse'), 'The tenant was created; data is its id.'),
+    201: jsonContent(envelopeOf(TenantId, 'RegisterResponse', EXAMPLE_TENANT_ID), 'The tenant was created; data is its id.'),
     ...errorResponses([
       'INVALID_PARAM_USER_NAME',
       'INVALID_PARAM_PASSWORD',
@@ -66,7 +68,7 @@ const login = createRoute({
   middleware: [requireApiKey(), jsonBody()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: LoginBody } } } },
   responses: {
-    200: jsonContent(envelopeOf(LoginResult, 'LoginResponse'), 'Logged in; send data.token as X-Token.'),
+    200: jsonContent(envelopeOf(LoginResult, 'LoginResponse', EXAMPLE_LOGIN_RESULT), 'Logged in; send data.token as X-Token.'),
     ...errorResponses([
       'INVALID_PARAM_USER_NAME',
       'INVALID_PARAM_PASSWORD',
@@ -88,7 +90,7 @@ const logout = createRoute({
   security: API_KEY_AND_SESSION,
   middleware: [requireApiKey(), requireSession()] as const,
   responses: {
-    200: jsonContent(envelopeOf(z.null(), 'LogoutResponse'), 'The session is revoked.'),
+    200: jsonContent(envelopeOf(z.null(), 'LogoutResponse', null), 'The session is revoked.'),
     ...errorResponses(['UNAUTHORIZED', 'SOMETHING_WENT_WRONG']),
   },
 });

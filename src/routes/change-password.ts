@@ -14,6 +14,8 @@ import { ApiError, describe, successEnvelope } from '../errors';
 import { logEvent } from '../logging';
 import {
   BODY_REJECTIONS,
+  EXAMPLE_STAMP,
+  EXAMPLE_TENANT_ID,
   ChangePasswordBody,
   ConcurrencyStamp,
   envelopeOf,
@@ -108,7 +110,7 @@ const requestStamp = createRoute({
   security: API_KEY_AND_SESSION,
   middleware: [requireApiKey(), requireSession()] as const,
   responses: {
-    200: jsonContent(envelopeOf(ConcurrencyStamp, 'ConcurrencyStampResponse'), 'A fresh stamp.'),
+    200: jsonContent(envelopeOf(ConcurrencyStamp, 'ConcurrencyStampResponse', EXAMPLE_STAMP), 'A fresh stamp.'),
     ...errorResponses([
       'UNAUTHORIZED',
       'NO_RECORDS_FOUND',
@@ -132,7 +134,7 @@ const changePassword = createRoute({
   middleware: [requireApiKey(), requireSession(), jsonBody()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: ChangePasswordBody } } } },
   responses: {
-    200: jsonContent(envelopeOf(TenantId, 'ChangePasswordResponse'), 'Changed; data is the tenant id.'),
+    200: jsonContent(envelopeOf(TenantId, 'ChangePasswordResponse', EXAMPLE_TENANT_ID), 'Changed; data is the tenant id.'),
     ...errorResponses([
       'INVALID_PARAM_EXISTING_PASSWORD',
       'INVALID_PARAM_NEW_PASSWORD',
