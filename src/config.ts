@@ -39,6 +39,7 @@ export const MAX_LOCKOUT_MINUTES = 24 * 60;
 
 export interface Settings {
   sessionTtlMs: number;
+  sessionIdleMs: number;
   stampTtlMs: number;
   maxFailedAttempts: number;
   failedAttemptWindowMs: number;
@@ -60,6 +61,7 @@ export function settingsFrom(env: object): Settings {
     positiveInt(typeof vars[name] === 'string' ? vars[name] : undefined, fallback);
   return {
     sessionTtlMs: read('SESSION_TTL_MINUTES', 720) * MINUTE_MS,
+    sessionIdleMs: read('SESSION_IDLE_MINUTES', 120) * MINUTE_MS,
     stampTtlMs: read('STAMP_TTL_MINUTES', 10) * MINUTE_MS,
     maxFailedAttempts: read('MAX_FAILED_ATTEMPTS', 5),
     failedAttemptWindowMs: read('FAILED_ATTEMPT_WINDOW_MINUTES', 15) * MINUTE_MS,

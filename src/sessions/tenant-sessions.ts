@@ -22,6 +22,17 @@ export interface PendingChange {
   requestId: string;
 }
 
+/** Renewing the idle timer on every request would write on every request; once a minute is enough. */
+const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+
+/** Object storage outlives code: a table made by an earlier version gains new columns here. Returns true if added. */
+function addColumnIfMissing(sql: SqlStorage, table: string, column: string, definition: string): boolean {
+  const columns = sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray();
+  if (columns.some((c) => c.name === column)) return false;
+  sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  return true;
+}
+
 interface ClaimRow extends Record<string, SqlStorageValue> {
   stamp: string;
   tenant_id: string;
@@ -53,8 +64,12 @@ export class TenantSessions extends DurableObject<Env> {
       id TEXT PRIMARY KEY,
       secret_hash TEXT NOT NULL,
       created_at INTEGER NOT NULL,
-      expires_at INTEGER NOT NULL
+      expires_at INTEGER NOT NULL,
+      last_used_at INTEGER NOT NULL
     )`);
+    if (addColumnIfMissing(this.sql, 'sessions', 'last_used_at', 'INTEGER NOT NULL DEFAULT 0')) {
+      this.sql.exec('UPDATE sessions SET last_used_at = created_at');
+    }
     this.sql.exec(`CREATE TABLE IF NOT EXISTS attempts (
       scope TEXT PRIMARY KEY,
       failures INTEGER NOT NULL,
@@ -74,29 +89,39 @@ export class TenantSessions extends DurableObject<Env> {
   async createSession(session: NewSession): Promise<void> {
     const now = Date.now();
     this.sql.exec(
-      'INSERT INTO sessions (id, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
+      'INSERT INTO sessions (id, secret_hash, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?)',
       session.sessionId,
       session.secretHash,
       now,
       session.expiresAt,
+      now,
     );
-    await this.scheduleCleanup(session.expiresAt);
+    await this.scheduleCleanup(Math.min(session.expiresAt, now + this.settings.sessionIdleMs));
   }
 
-  /** True when the session exists, is unexpired and its secret hash matches (compared in constant time). */
+  /**
+   * True when the session exists, has neither expired nor sat idle too long, and its secret hash
+   * matches (compared in constant time). A valid use renews the idle timer, written at most once a
+   * minute; a wrong secret renews nothing.
+   */
   async validateSession(sessionId: string, secretHash: string): Promise<boolean> {
     const row = this.sql
-      .exec<{ secret_hash: string; expires_at: number }>(
-        'SELECT secret_hash, expires_at FROM sessions WHERE id = ?',
+      .exec<{ secret_hash: string; expires_at: number; last_used_at: number }>(
+        'SELECT secret_hash, expires_at, last_used_at FROM sessions WHERE id = ?',
         sessionId,
       )
       .toArray()[0];
     if (!row) return false;
-    if (row.expires_at <= Date.now()) {
+    const now = Date.now();
+    if (row.expires_at <= now || row.last_used_at + this.settings.sessionIdleMs <= now) {
       this.sql.exec('DELETE FROM sessions WHERE id = ?', sessionId);
       return false;
     }
-    return timingSafeEqualText(row.secret_hash, secretHash);
+    if (!timingSafeEqualText(row.secret_hash, secretHash)) return false;
+    if (now - row.last_used_at >= LAST_USED_WRITE_INTERVAL_MS) {
+      this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', now, sessionId);
+    }
+    return true;
   }
 
   async revokeSession(sessionId: string): Promise<void> {
@@ -208,7 +233,7 @@ export class TenantSessions extends DurableObject<Env> {
 
   async alarm(): Promise<void> {
     const now = Date.now();
-    this.sql.exec('DELETE FROM sessions WHERE expires_at <= ?', now);
+    this.sql.exec('DELETE FROM sessions WHERE expires_at <= ? OR last_used_at + ? <= ?', now, this.settings.sessionIdleMs, now);
     await this.settleAbandonedClaims(now);
     // A counter may go once its window has passed and any lockout, plus one window to remember it, has ended.
     this.sql.exec(
@@ -221,9 +246,10 @@ export class TenantSessions extends DurableObject<Env> {
     const next = this.sql
       .exec<{ at: number | null }>(
         `SELECT min(at) AS at FROM (
-           SELECT min(expires_at) AS at FROM sessions
+           SELECT min(min(expires_at, last_used_at + ?)) AS at FROM sessions
            UNION ALL SELECT min(held_until) FROM claims
            UNION ALL SELECT min(max(window_started_at, locked_until) + ?) FROM attempts)`,
+        this.settings.sessionIdleMs,
         this.settings.failedAttemptWindowMs,
       )
       .one().at;
