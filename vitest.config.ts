@@ -16,7 +16,7 @@ export default defineConfig(async () => ({
         plugins: [
           cloudflareTest({
             remoteBindings: false,
-            wrangler: { configPath: './wrangler.jsonc' },
+            wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),

@@ -1,7 +1,7 @@
 // npm run bench: serves bench/worker.ts (the production worker plus measuring routes) with wrangler dev
 // on loopback, against a throwaway local store, and measures every figure in this one run.
 import { randomBytes } from 'node:crypto';
-import { check, request as send, startLocalServer, summarize } from './local-server.mjs';
+import { check, request as send, startLocalServer, summarize } from '../scripts/lib/local-server.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8799);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);

@@ -2,7 +2,7 @@
 // virtual users owns a tenant and loops through logins, stamps, changes and expected failures.
 // Any answer that is not the expected envelope counts as an error; the exit code is 1 if any occur.
 import { randomBytes } from 'node:crypto';
-import { check, request, startLocalServer, summarize } from './local-server.mjs';
+import { check, request, startLocalServer, summarize } from '../scripts/lib/local-server.mjs';
 
 const PORT = Number(process.env.LOAD_PORT ?? 8798);
 const TOTAL = Number(process.env.LOAD_REQUESTS ?? 2000);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startLocalServer } from '../bench/local-server.mjs';
+import { startLocalServer } from '../scripts/lib/local-server.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -2,8 +2,9 @@
 //   npm run api-key -- create --name <name> [--remote]   prints the new key alone on the last line
 //   npm run api-key -- list [--remote]
 //   npm run api-key -- revoke <id> [--remote]
-import { API_KEY_PREFIX as PREFIX, newApiKey, putApiKeyRecord } from './api-keys.mjs';
-import { wrangler } from './wrangler.mjs';
+import { API_KEY_ID_PATTERN, API_KEY_STORAGE_PREFIX as PREFIX } from '../src/auth/api-key-format.ts';
+import { newApiKey, putApiKeyRecord } from './lib/api-keys.mjs';
+import { wrangler } from './lib/wrangler.mjs';
 
 const USAGE = 'usage: npm run api-key -- create --name <name> | list | revoke <id>   [--remote]';
 
@@ -59,7 +60,7 @@ function list() {
 }
 
 function revoke() {
-  if (!idArgument || !/^[0-9a-f]{16}$/.test(idArgument)) fail(USAGE);
+  if (!idArgument || !API_KEY_ID_PATTERN.test(idArgument)) fail(USAGE);
   const [match, ...others] = keysWithPrefix(`${PREFIX}${idArgument}`);
   if (!match) fail(`No key with id ${idArgument}.`);
   if (others.length > 0) fail(`More than one key matches ${idArgument}.`);

@@ -1,23 +1,24 @@
 // npm run deploy: the documented path to Cloudflare, one wrangler command per step.
 //   1. `wrangler whoami`: you are logged in (`npx wrangler login`) or CLOUDFLARE_API_TOKEN is set.
-//   2. While wrangler.jsonc still holds the placeholder ids: `wrangler d1 create` and
-//      `wrangler kv namespace create`, and the printed ids are written into wrangler.jsonc.
+//   2. While wrangler.toml still holds the placeholder ids: `wrangler d1 create` and
+//      `wrangler kv namespace create`, and the printed ids are written into wrangler.toml.
 //   3. `wrangler d1 migrations apply DB --remote`.
 //   4. If the PASSWORD_PEPPER environment variable is set: `wrangler secret put PASSWORD_PEPPER`.
 //   5. `wrangler deploy`.
 // `npm run deploy -- --dry-run` prints the commands and runs none of them.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { wrangler } from './wrangler.mjs';
+import { wrangler } from './lib/wrangler.mjs';
 
-const CONFIG_PATH = fileURLToPath(new URL('../wrangler.jsonc', import.meta.url));
+const CONFIG_PATH = fileURLToPath(new URL('../wrangler.toml', import.meta.url));
 const KV_NAMESPACE_TITLE = 'API_KEYS';
 
-// The ids wrangler.jsonc ships with; a targeted replace keeps the file's comments and layout.
-const D1_PLACEHOLDER = '"database_id": "00000000-0000-0000-0000-000000000000"';
-const KV_PLACEHOLDER = '"id": "00000000000000000000000000000000"';
-const D1_ID_IN_OUTPUT = /"database_id":\s*"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"/i;
-const KV_ID_IN_OUTPUT = /"id":\s*"([0-9a-f]{32})"/i;
+// The ids wrangler.toml ships with; a targeted replace keeps the file's comments and layout.
+const D1_PLACEHOLDER = /^database_id = "00000000-0000-0000-0000-000000000000"$/m;
+const KV_PLACEHOLDER = /^id = "00000000000000000000000000000000"$/m;
+// wrangler prints the snippet to add in the config file's own format: TOML here.
+const D1_ID_IN_OUTPUT = /^\s*database_id\s*=\s*"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"/im;
+const KV_ID_IN_OUTPUT = /^\s*id\s*=\s*"([0-9a-f]{32})"/im;
 
 const dryRun = process.argv.includes('--dry-run');
 const pepper = process.env.PASSWORD_PEPPER;
@@ -43,25 +44,25 @@ function readConfig() {
 
 /** Creates a resource whose id is still the placeholder, and writes the id wrangler printed into the config. */
 function createIfPlaceholder({ what, placeholder, args, idPattern, replacement }) {
-  if (!readConfig().includes(placeholder)) {
-    console.log(`\n${what}: wrangler.jsonc already holds its id; nothing to create.`);
+  if (!placeholder.test(readConfig())) {
+    console.log(`\n${what}: wrangler.toml already holds its id; nothing to create.`);
     return;
   }
-  // Captured output and a piped stdin make wrangler non-interactive: it prints the new id instead of
-  // asking whether to edit the config itself.
+  // Captured output and a piped stdin keep wrangler non-interactive; for a TOML config it only prints
+  // a snippet with the new id, and this script writes the id.
   const result = step(args, { capture: true, input: '' });
   if (dryRun) {
-    console.log(`  (would write the printed id into ${what} in wrangler.jsonc)`);
+    console.log(`  (would write the printed id into ${what} in wrangler.toml)`);
     return;
   }
   process.stdout.write(result.stdout);
   if (result.status !== 0) {
-    fail(`Creating ${what} failed (exit ${result.status}). If it already exists, put its id into wrangler.jsonc and run again.`);
+    fail(`Creating ${what} failed (exit ${result.status}). If it already exists, put its id into wrangler.toml and run again.`);
   }
   const id = idPattern.exec(result.stdout)?.[1];
-  if (!id) fail(`Could not find the new id in wrangler's output above. Put it into ${what} in wrangler.jsonc and run again.`);
+  if (!id) fail(`Could not find the new id in wrangler's output above. Put it into ${what} in wrangler.toml and run again.`);
   writeFileSync(CONFIG_PATH, readConfig().replace(placeholder, replacement(id)));
-  console.log(`Wrote id ${id} into ${what} in wrangler.jsonc. Commit that change.`);
+  console.log(`Wrote id ${id} into ${what} in wrangler.toml. Commit that change.`);
 }
 
 if (dryRun) console.log('Dry run: these are the commands `npm run deploy` runs. Nothing is executed.');
@@ -70,22 +71,22 @@ if (step(['whoami', '--json'], { capture: true }).status !== 0) {
   fail('You are not logged in to Cloudflare. Run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN), then `npm run deploy` again.');
 }
 
-const databaseName = /"database_name":\s*"([^"]+)"/.exec(readConfig())?.[1];
-if (!databaseName) fail('wrangler.jsonc has no d1_databases[0].database_name.');
+const databaseName = /^database_name\s*=\s*"([^"]+)"/m.exec(readConfig())?.[1];
+if (!databaseName) fail('wrangler.toml has no database_name under [[d1_databases]].');
 
 createIfPlaceholder({
   what: 'd1_databases (DB)',
   placeholder: D1_PLACEHOLDER,
   args: ['d1', 'create', databaseName],
   idPattern: D1_ID_IN_OUTPUT,
-  replacement: (id) => `"database_id": "${id}"`,
+  replacement: (id) => `database_id = "${id}"`,
 });
 createIfPlaceholder({
   what: 'kv_namespaces (API_KEYS)',
   placeholder: KV_PLACEHOLDER,
   args: ['kv', 'namespace', 'create', KV_NAMESPACE_TITLE],
   idPattern: KV_ID_IN_OUTPUT,
-  replacement: (id) => `"id": "${id}"`,
+  replacement: (id) => `id = "${id}"`,
 });
 
 // A piped stdin answers wrangler's "continue?" with its non-interactive default, yes.

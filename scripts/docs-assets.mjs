@@ -1,6 +1,6 @@
 // Copies Scalar's standalone browser bundle from node_modules into the static assets folder, so that
 // GET /docs loads it from this worker and never from a CDN. wrangler runs this as the custom build
-// (`build` in wrangler.jsonc) before every `wrangler dev` and `wrangler deploy`, dry runs included.
+// (`[build]` in wrangler.toml) before every `wrangler dev` and `wrangler deploy`, dry runs included.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

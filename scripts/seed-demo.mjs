@@ -2,7 +2,7 @@
 // the running API, so you can try the service at once. Needs `npm start` in another terminal
 // (BASE, default http://127.0.0.1:8787). Prints the key, the user name and the password.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { newApiKey, putApiKeyRecord } from './api-keys.mjs';
+import { newApiKey, putApiKeyRecord } from './lib/api-keys.mjs';
 
 const BASE = (process.env.BASE ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
 

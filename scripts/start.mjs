@@ -1,7 +1,7 @@
 // npm start: apply the D1 migrations to the local store in .wrangler/, then serve the API.
 // Extra arguments go to `wrangler dev`, e.g. `npm start -- --port 8788`.
 import { spawn } from 'node:child_process';
-import { WRANGLER_BIN, wrangler } from './wrangler.mjs';
+import { WRANGLER_BIN, wrangler } from './lib/wrangler.mjs';
 
 const args = process.argv.slice(2);
 const portIndex = args.indexOf('--port');

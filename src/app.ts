@@ -1,15 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
-import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './context';
-import { ApiError, handleError, renderApiError } from './errors';
+import { handleError } from './errors';
 import { requestLog } from './logging';
+import { serveApiDocs } from './openapi';
 import { authRoutes } from './routes/auth';
 import { changePasswordRoutes } from './routes/change-password';
 import { wellKnownRoutes } from './routes/well-known';
+import { allowedMethods, methodNotAllowed, unmatched } from './unmatched';
 import { throwOnInvalid } from './validate';
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
@@ -26,10 +26,7 @@ app.use(async function jsonCharset(c, next) {
 });
 app.use('/v1/*', async function preflightNeedsOrigin(c, next) {
   // OPTIONS without Origin is no CORS preflight: let it reach the 404/405 envelope.
-  if (c.req.method === 'OPTIONS' && !c.req.header('Origin')) {
-    const allowed = allowedMethods(c.req.path);
-    return allowed.length > 0 ? methodNotAllowed(c, allowed) : notFound(c);
-  }
+  if (c.req.method === 'OPTIONS' && !c.req.header('Origin')) return unmatched(c, app.routes);
   await next();
 });
 app.use(
@@ -44,7 +41,7 @@ app.use(
 );
 app.use('/v1/*', async function refuseHead(c, next) {
   // Hono would run the GET handler for HEAD; on the API that would issue a stamp nobody can read.
-  const allowed = c.req.method === 'HEAD' ? allowedMethods(c.req.path) : [];
+  const allowed = c.req.method === 'HEAD' ? allowedMethods(app.routes, c.req.path) : [];
   if (allowed.length > 0) return methodNotAllowed(c, allowed);
   await next();
 });
@@ -60,66 +57,7 @@ export const apiRoutes = app.route('/', authRoutes).route('/', changePasswordRou
 export type AppType = typeof apiRoutes;
 
 app.route('/', wellKnownRoutes);
+serveApiDocs(app);
 
-app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
-  type: 'apiKey',
-  in: 'header',
-  name: 'X-API-Key',
-  description: 'Application key, created with `npm run api-key -- create --name <name>`.',
-});
-app.openAPIRegistry.registerComponent('securitySchemes', 'Token', {
-  type: 'apiKey',
-  in: 'header',
-  name: 'X-Token',
-  description: 'Session token returned by POST /v1/login.',
-});
-
-app.doc31('/openapi.json', {
-  openapi: '3.1.0',
-  info: {
-    title: 'StoRegister tenant password-change API',
-    version: '1.0.0',
-    description:
-      'A logged-in tenant changes their own password, guarded by an application key, a session token, ' +
-      'the existing password and a single-use concurrency stamp. Every response is the envelope ' +
-      '`{ data, succeeded, status, errors }`.',
-  },
-  tags: [{ name: 'Authentication' }, { name: 'Password change' }],
-});
-
-// The page loads Scalar's bundle from this worker's static assets (scripts/docs-assets.mjs puts it
-// there) and no web fonts, so it renders offline and asks no third party for anything. The developer
-// toolbar and the AI agent (both shown on localhost by default) lead to Scalar's hosted services.
-app.get(
-  '/docs',
-  Scalar({
-    url: '/openapi.json',
-    pageTitle: 'StoRegister tenant API',
-    cdn: '/scalar/standalone.js',
-    withDefaultFonts: false,
-    defaultOpenAllTags: true,
-    showDeveloperTools: 'never',
-    agent: { disabled: true },
-  }),
-);
-
-function allowedMethods(path: string): string[] {
-  const methods = app.routes.filter((route) => route.path === path && route.method !== 'ALL').map((route) => route.method);
-  return [...new Set(methods)];
-}
-
-function methodNotAllowed(c: Context, allowed: string[]): Response {
-  c.header('Allow', allowed.join(', '));
-  return renderApiError(c, new ApiError('FAILED', { status: 405, message: `Method ${c.req.method} is not allowed here.` }));
-}
-
-function notFound(c: Context): Response {
-  return renderApiError(c, new ApiError('FAILED', { status: 404, message: 'No such route.' }));
-}
-
-app.notFound((c) => {
-  const allowed = allowedMethods(c.req.path);
-  return allowed.length > 0 ? methodNotAllowed(c, allowed) : notFound(c);
-});
-
+app.notFound((c) => unmatched(c, app.routes));
 app.onError(handleError);

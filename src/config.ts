@@ -23,9 +23,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export const MAX_CREDENTIAL_HEADER_CHARS = 512;
 
 export const SESSION_SECRET_BYTES = 32;
-export const API_KEY_SECRET_BYTES = 32;
 export const API_KEY_CACHE_TTL_SECONDS = 60;
-export const API_KEY_PREFIX = 'apikey:';
 
 /**
  * How long a password change holds its stamp in the tenant's Durable Object. If the request never

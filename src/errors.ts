@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { logEvent } from './logging';
+import type { ErrorEntry, FailureEnvelope, SuccessEnvelope } from './schemas';
 
 /** The contract's error codes, their HTTP status and the default human message. */
 export const ERRORS = {
@@ -31,26 +32,6 @@ export const ERRORS = {
 } as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
-
-export interface ErrorEntry {
-  code: ErrorCode;
-  message: string;
-  field?: string;
-}
-
-export interface SuccessEnvelope<T> {
-  data: T;
-  succeeded: true;
-  status: 'SUCCESS';
-  errors: null;
-}
-
-export interface FailureEnvelope {
-  data: null;
-  succeeded: false;
-  status: ErrorCode;
-  errors: ErrorEntry[];
-}
 
 export function successEnvelope<T>(data: T): SuccessEnvelope<T> {
   return { data, succeeded: true, status: 'SUCCESS', errors: null };
@@ -100,19 +81,19 @@ export function renderApiError(c: Context, error: ApiError): Response {
 /** The app's `onError`: known errors become their envelope, anything else a logged, generic 500. */
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof ApiError) {
-    if (error.status >= 500) logEvent(c, 'error', 'request.failed', { code: error.code, cause: describe(error.cause) });
+    if (error.status >= 500) logEvent(c, 'error', 'request.failed', { code: error.code, cause: describeError(error.cause) });
     return renderApiError(c, error);
   }
   if (error instanceof HTTPException && error.status < 500) {
     // Hono's own client errors (e.g. malformed JSON reaching a validator): keep the status, hide the detail.
     return renderApiError(c, new ApiError('FAILED', { status: error.status as ContentfulStatusCode }));
   }
-  logEvent(c, 'error', 'request.unhandled', { cause: describe(error) });
+  logEvent(c, 'error', 'request.unhandled', { cause: describeError(error) });
   return renderApiError(c, new ApiError('SOMETHING_WENT_WRONG'));
 }
 
 /** Name and message only: enough to diagnose, and never request data. */
-export function describe(error: unknown): string | undefined {
+export function describeError(error: unknown): string | undefined {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return error === undefined ? undefined : String(error);
 }

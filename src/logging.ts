@@ -59,3 +59,6 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     else console.log(line);
   };
 }
+
+/** How a workflow records an event without holding the request's context; see `logEvent`. */
+export type Log = (level: Level, event: string, fields?: Record<string, unknown>) => void;

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MAX_BODY_BYTES, PASSWORD_INPUT_MAX_CHARS, PASSWORD_MAX_LENGTH } from './config';
+import { PASSWORD_INPUT_MAX_CHARS, PASSWORD_MAX_LENGTH } from './config';
 import { ERRORS, type ErrorCode } from './errors';
 
 /**
@@ -39,7 +39,6 @@ export const EXAMPLE_LOGIN_RESULT = {
     phoneNumber: null,
   },
 };
-
 
 export const TenantId = z
   .string()
@@ -111,94 +110,40 @@ export const LoginResult = z
   })
   .openapi('LoginResult');
 
-const ErrorEntrySchema = z
+const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
+
+export const ErrorEntry = z
   .object({
-    code: z.string().openapi({ example: 'INVALID_PARAM_NEW_PASSWORD' }),
+    code: z.enum(ERROR_CODES).openapi({ example: 'INVALID_PARAM_NEW_PASSWORD' }),
     message: z.string(),
     field: z.string().optional(),
   })
   .openapi('Error');
 
-/** The success envelope around `data`. */
-export function envelopeOf<T extends z.ZodType>(data: T, name: string, example: z.output<T>) {
-  return z
-    .object({
-      data,
-      succeeded: z.literal(true),
-      status: z.literal('SUCCESS'),
-      errors: z.null(),
-    })
-    .openapi(name, { example: { data: example, succeeded: true, status: 'SUCCESS', errors: null } });
-}
+export type ErrorEntry = z.infer<typeof ErrorEntry>;
 
-
-const FailureEnvelope = z
+export const FailureEnvelope = z
   .object({
     data: z.null(),
     succeeded: z.literal(false),
-    status: z.string().openapi({ description: 'The primary error code; equals errors[0].code.' }),
-    errors: z.array(ErrorEntrySchema).min(1),
+    status: z.enum(ERROR_CODES).openapi({ description: 'The primary error code; equals errors[0].code.' }),
+    errors: z.array(ErrorEntry).min(1),
   })
   .openapi('FailureEnvelope');
 
-interface FailureResponse {
-  description: string;
-  content: { 'application/json': { schema: typeof FailureEnvelope; examples: Record<string, { value: unknown }> } };
-}
+export type FailureEnvelope = z.infer<typeof FailureEnvelope>;
 
-/**
- * OpenAPI responses for the error codes a route can answer, grouped by HTTP status, one example per code.
- * Keyed by the codes' statuses, so `hc<AppType>()` clients see each failure status and its envelope.
- */
-export function errorResponses<const C extends readonly ErrorCode[]>(codes: C) {
-  type Status = (typeof ERRORS)[C[number]]['status'];
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) {
-    const status = ERRORS[code].status;
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const responses: Record<number, FailureResponse> = Object.fromEntries(
-    [...byStatus].map(([status, group]) => [
-      status,
-      failureResponse(
-        group.join(', '),
-        group.map((code) => [code, ERRORS[code].message]),
-      ),
-    ]),
-  );
-  // fromEntries cannot carry its keys' types; they are exactly the statuses of `codes`.
-  return responses as Record<Status, FailureResponse>;
-}
-
-/** One documented failure status: the envelope schema and an example per code. */
-function failureResponse(description: string, examples: [ErrorCode, string][]): FailureResponse {
-  return {
-    description,
-    content: {
-      'application/json': {
-        schema: FailureEnvelope,
-        examples: Object.fromEntries(
-          examples.map(([code, message]) => [
-            code,
-            { value: { data: null, succeeded: false, status: code, errors: [{ code, message }] } },
-          ]),
-        ),
-      },
-    },
-  };
-}
-
-/** The FAILED answers a route with a JSON body adds to the 400 every route lists (see src/validate.ts). */
-export const BODY_REJECTIONS = {
-  413: failureResponse('FAILED: the body is larger than the limit', [
-    ['FAILED', `The body must be at most ${MAX_BODY_BYTES} bytes.`],
-  ]),
-  415: failureResponse('FAILED: Content-Type is not application/json', [
-    ['FAILED', 'Content-Type must be application/json.'],
-  ]),
+const successFields = {
+  succeeded: z.literal(true),
+  status: z.literal('SUCCESS'),
+  errors: z.null(),
 };
 
-export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
+export type SuccessEnvelope<T> = z.infer<z.ZodObject<typeof successFields>> & { data: T };
+
+/** The success envelope around `data`. */
+export function envelopeOf<T extends z.ZodType>(data: T, name: string, example: z.output<T>) {
+  return z
+    .object({ data, ...successFields })
+    .openapi(name, { example: { data: example, succeeded: true, status: 'SUCCESS', errors: null } });
+}

@@ -4,9 +4,14 @@ import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import type { z } from '@hono/zod-openapi';
 import { MAX_BODY_BYTES } from './config';
-import { ApiError, ERRORS, type ErrorCode, type ErrorEntry } from './errors';
+import { ApiError, ERRORS, type ErrorCode } from './errors';
+import type { ErrorEntry } from './schemas';
 
 const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
+
+/** How `jsonBody` refuses a body before parsing it, as `FAILED` errors; the OpenAPI document lists the same. */
+export const NOT_JSON = { status: 415, message: 'Content-Type must be application/json.' } as const;
+export const BODY_TOO_LARGE = { status: 413, message: `The body must be at most ${MAX_BODY_BYTES} bytes.` } as const;
 
 /**
  * Runs before a route's validator: the body must be JSON, at most MAX_BODY_BYTES, and parse.
@@ -16,14 +21,14 @@ export function jsonBody(): MiddlewareHandler {
   return every(
     createMiddleware(async function requireJsonContentType(c, next) {
       if (!JSON_CONTENT_TYPE.test(c.req.header('Content-Type') ?? '')) {
-        throw new ApiError('FAILED', { status: 415, message: 'Content-Type must be application/json.' });
+        throw new ApiError('FAILED', NOT_JSON);
       }
       await next();
     }),
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError('FAILED', { status: 413, message: `The body must be at most ${MAX_BODY_BYTES} bytes.` });
+        throw new ApiError('FAILED', BODY_TOO_LARGE);
       },
     }),
     createMiddleware(async function parseJson(c, next) {

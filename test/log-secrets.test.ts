@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { envWith, faultyD1 } from './faults';
-import { call, changePassword, login, newPasswordFor, requestStamp, registerTenant } from './helpers';
+import { changeBody, freshPassphrase, wrongPassword as makeWrongPassword } from './support/builders';
+import { tenantRow } from './support/db';
+import { envWith, faultyD1 } from './support/faults';
+import { callLogin, changePassword, login, loginReply, registerTenant, requestStamp } from './support/tenants';
 
 describe('structured logs', () => {
   let lines: string[] = [];
@@ -19,29 +21,17 @@ describe('structured logs', () => {
   it('should log one JSON line per request, with its request id, and never a password, token, key or hash', async () => {
     const tenant = await registerTenant();
     const token = await login(tenant);
-    const newPassword = newPasswordFor();
-    const wrongPassword = `wrong-${crypto.randomUUID()}`;
-    await call('/v1/login', { method: 'POST', apiKey: tenant.apiKey, body: { userName: tenant.userName, password: wrongPassword } });
-    await call('/v1/login', { method: 'POST', apiKey: `${tenant.apiKey}-unknown`, body: {} });
-    await changePassword(tenant, token, {
-      existingPassword: wrongPassword,
-      newPassword,
-      concurrencyStamp: await requestStamp(tenant, token),
+    const newPassword = freshPassphrase();
+    const wrongPassword = makeWrongPassword();
+    await loginReply(tenant, { password: wrongPassword });
+    await callLogin({}, { apiKey: `${tenant.apiKey}-unknown` });
+    const changeWith = async (existingPassword: string) => changeBody(existingPassword, await requestStamp(tenant, token), { newPassword });
+    await changePassword(tenant, token, await changeWith(wrongPassword));
+    await changePassword(tenant, token, await changeWith(tenant.password), {
+      env: envWith({ DB: faultyD1({ failOn: /^update "tenants" set "password_hash"/ }) }),
     });
-    await changePassword(
-      tenant,
-      token,
-      { existingPassword: tenant.password, newPassword, concurrencyStamp: await requestStamp(tenant, token) },
-      { env: envWith({ DB: faultyD1({ failOn: /^update "tenants" set "password_hash"/ }) }) },
-    );
-    await changePassword(tenant, token, {
-      existingPassword: tenant.password,
-      newPassword,
-      concurrencyStamp: await requestStamp(tenant, token),
-    });
-    const stored = await env.DB.prepare('SELECT password_hash FROM tenants WHERE id = ?')
-      .bind(tenant.id)
-      .first<{ password_hash: string }>();
+    await changePassword(tenant, token, await changeWith(tenant.password));
+    const stored = (await tenantRow(tenant.id))!;
 
     // One line per request: register, three logins, and three stamp requests each followed by a change.
     expect(lines).toHaveLength(10);
@@ -64,22 +54,18 @@ describe('structured logs', () => {
       tenant.apiKey,
       token,
       token.split('.')[2],
-      stored!.password_hash,
-      stored!.password_hash.split('$')[3],
+      stored.password_hash!,
+      stored.password_hash!.split('$')[3],
     ];
     const output = lines.join('\n');
     for (const secret of secrets) expect(output).not.toContain(secret);
     expect(output).toContain('password.change.succeeded');
     expect(output).toContain('password.change.commit_uncertain');
   });
+
   it("should key the log and audit by the server's own request id, logging the client's beside it", async () => {
     const tenant = await registerTenant();
-    const reply = await call('/v1/login', {
-      method: 'POST',
-      apiKey: tenant.apiKey,
-      body: { userName: tenant.userName, password: 'not the password at all' },
-      headers: { 'X-Request-Id': 'client-chosen-id' },
-    });
+    const reply = await loginReply(tenant, { password: 'not the password at all', headers: { 'X-Request-Id': 'client-chosen-id' } });
     const serverId = reply.headers.get('X-Request-Id');
     expect(serverId).toMatch(/^[0-9a-f-]{36}$/);
     const entry = JSON.parse(lines.at(-1)!);

@@ -1,30 +1,40 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { loginThrottle } from '../src/sessions/stub';
-import { pbkdf2Iterations } from './pbkdf2-limit';
 import { describe, expect, it } from 'vitest';
-import { call, createApiKey, expectFailure, expectSuccess, login, registerTenant, type Reply, type TestTenant } from './helpers';
-
-interface LoginData {
-  token: string;
-  expiresAt: string;
-  authContactBookInfo: { id: string; firstName: string; lastName: string; email: string; phoneNumber: string | null };
-}
+import { loginThrottle } from '../src/sessions/stub';
+import { registerBody, unknownUserName, wrongPassword } from './support/builders';
+import { insertTenant, tenantState } from './support/db';
+import { expectFailure, expectSuccess } from './support/envelope';
+import { derivationsDuring } from './support/pbkdf2-limit';
+import {
+  callLogin,
+  callRegister,
+  createApiKey,
+  login,
+  REFUSED_API_KEYS,
+  registerTenant,
+  stampReply,
+  type TestTenant,
+} from './support/tenants';
 
 const ISO_8601_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const MAX_FAILED_ATTEMPTS = 5;
 
-function attemptLogin(apiKey: string, userName: unknown, password: unknown): Promise<Reply<LoginData>> {
-  return call<LoginData>('/v1/login', { method: 'POST', apiKey, body: { userName, password } });
-}
-
-const wrongPassword = () => `wrong-${crypto.randomUUID()}`;
+const attemptLogin = (apiKey: string | null, userName: unknown, password: unknown) => callLogin({ userName, password }, { apiKey });
 
 /** Spends the whole failure budget of a user name with wrong passwords, each answered 401. */
 async function exhaustAttempts(tenant: TestTenant): Promise<void> {
   for (let attempt = 1; attempt <= MAX_FAILED_ATTEMPTS; attempt++) {
     expectFailure(await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword()), 401, 'INVALID_CREDENTIALS');
   }
+}
+
+/** Spends the budget, then fails once more: the refusal that starts a lockout, returned. */
+async function lockOut(tenant: TestTenant) {
+  await exhaustAttempts(tenant);
+  const reply = await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword());
+  expectFailure(reply, 429, 'TOO_MANY_ATTEMPTS');
+  return reply;
 }
 
 describe('POST /v1/login', () => {
@@ -61,14 +71,8 @@ describe('POST /v1/login', () => {
 
     it('should return the phone number given at registration', async () => {
       const apiKey = await createApiKey();
-      const body = {
-        userName: `tenant-${crypto.randomUUID()}@example.com`,
-        password: `Pw-${crypto.randomUUID()}`,
-        firstName: 'Grace',
-        lastName: 'Hopper',
-        phoneNumber: '+15551234567',
-      };
-      expectSuccess(await call('/v1/register', { method: 'POST', apiKey, body }), 201);
+      const body = registerBody({ firstName: 'Grace', lastName: 'Hopper', phoneNumber: '+15551234567' });
+      expectSuccess(await callRegister(body, { apiKey }), 201);
 
       const data = expectSuccess(await attemptLogin(apiKey, body.userName, body.password));
 
@@ -112,7 +116,7 @@ describe('POST /v1/login', () => {
       const tenant = await registerTenant();
       const token = await login(tenant);
 
-      const reply = await call<string>('/v1/tenant/profile/change-password/request', { apiKey: tenant.apiKey, token });
+      const reply = await stampReply(tenant, token);
 
       expect(expectSuccess(reply)).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
     });
@@ -121,7 +125,7 @@ describe('POST /v1/login', () => {
       const tenant = await registerTenant();
       const token = await login(tenant);
 
-      const reply = await call<string>('/v1/tenant/profile/change-password/request', { apiKey: await createApiKey(), token });
+      const reply = await stampReply(tenant, token, { apiKey: await createApiKey() });
 
       expectSuccess(reply);
     });
@@ -140,7 +144,7 @@ describe('POST /v1/login', () => {
     it('should answer 401 INVALID_CREDENTIALS for an unknown user', async () => {
       const apiKey = await createApiKey();
 
-      const reply = await attemptLogin(apiKey, `nobody-${crypto.randomUUID()}@example.com`, 'some password 123');
+      const reply = await attemptLogin(apiKey, unknownUserName(), 'some password 123');
 
       expectFailure(reply, 401, 'INVALID_CREDENTIALS');
     });
@@ -149,7 +153,7 @@ describe('POST /v1/login', () => {
       const tenant = await registerTenant();
 
       const wrong = await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword());
-      const unknown = await attemptLogin(tenant.apiKey, `nobody-${crypto.randomUUID()}@example.com`, wrongPassword());
+      const unknown = await attemptLogin(tenant.apiKey, unknownUserName(), wrongPassword());
 
       expectFailure(wrong, 401, 'INVALID_CREDENTIALS');
       expect(unknown.status).toBe(wrong.status);
@@ -161,7 +165,7 @@ describe('POST /v1/login', () => {
     it('should answer a disabled tenant with the correct password exactly as a wrong password', async () => {
       const tenant = await registerTenant();
       const wrong = await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword());
-      await env.DB.prepare('UPDATE tenants SET is_disabled = 1 WHERE id = ?').bind(tenant.id).run();
+      await tenantState.disable(tenant.id);
 
       const reply = await attemptLogin(tenant.apiKey, tenant.userName, tenant.password);
 
@@ -172,11 +176,7 @@ describe('POST /v1/login', () => {
     it('should answer a tenant without login credentials with INVALID_CREDENTIALS', async () => {
       const apiKey = await createApiKey();
       const userName = `no-credentials-${crypto.randomUUID()}@example.com`;
-      await env.DB.prepare(
-        'INSERT INTO tenants (id, user_name, first_name, last_name, password_hash, created_at) VALUES (?, ?, ?, ?, NULL, ?)',
-      )
-        .bind(crypto.randomUUID().toUpperCase(), userName, 'Lead', 'Only', Date.now())
-        .run();
+      await insertTenant({ id: crypto.randomUUID().toUpperCase(), userName, firstName: 'Lead', lastName: 'Only', passwordHash: null });
 
       const reply = await attemptLogin(apiKey, userName, 'any password at all 1');
 
@@ -206,11 +206,9 @@ describe('POST /v1/login', () => {
   describe('TOO_MANY_ATTEMPTS', () => {
     it('should answer 429 with a Retry-After after five wrong passwords', async () => {
       const tenant = await registerTenant();
-      await exhaustAttempts(tenant);
 
-      const reply = await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword());
+      const reply = await lockOut(tenant);
 
-      expectFailure(reply, 429, 'TOO_MANY_ATTEMPTS');
       const retryAfter = reply.headers.get('Retry-After');
       expect(retryAfter).toMatch(/^\d+$/);
       expect(Number(retryAfter)).toBeGreaterThan(0);
@@ -218,8 +216,7 @@ describe('POST /v1/login', () => {
 
     it('should refuse even the correct password while locked out', async () => {
       const tenant = await registerTenant();
-      await exhaustAttempts(tenant);
-      expectFailure(await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword()), 429, 'TOO_MANY_ATTEMPTS');
+      await lockOut(tenant);
 
       const reply = await attemptLogin(tenant.apiKey, tenant.userName, tenant.password);
 
@@ -251,7 +248,7 @@ describe('POST /v1/login', () => {
 
     it('should count attempts for a user name with no tenant, as for a real one', async () => {
       const apiKey = await createApiKey();
-      const userName = `nobody-${crypto.randomUUID()}@example.com`;
+      const userName = unknownUserName();
       for (let attempt = 1; attempt <= MAX_FAILED_ATTEMPTS; attempt++) {
         expectFailure(await attemptLogin(apiKey, userName, wrongPassword()), 401, 'INVALID_CREDENTIALS');
       }
@@ -264,8 +261,7 @@ describe('POST /v1/login', () => {
     it('should leave a different user unaffected', async () => {
       const locked = await registerTenant();
       const other = await registerTenant({ apiKey: locked.apiKey });
-      await exhaustAttempts(locked);
-      expectFailure(await attemptLogin(locked.apiKey, locked.userName, wrongPassword()), 429, 'TOO_MANY_ATTEMPTS');
+      await lockOut(locked);
 
       const wrong = await attemptLogin(other.apiKey, other.userName, wrongPassword());
       const right = await attemptLogin(other.apiKey, other.userName, other.password);
@@ -322,25 +318,17 @@ describe('POST /v1/login', () => {
         field: 'userName',
       },
     ])('should answer 400 $code for $case', async ({ body, code, field }) => {
-      const reply = await call('/v1/login', { method: 'POST', apiKey: await createApiKey(), body });
+      const reply = await callLogin(body, { apiKey: await createApiKey() });
 
       const error = expectFailure(reply, 400, code);
       expect(error.field).toBe(field);
       expect(error.message).toContain(field);
     });
 
-    it.each([
-      { case: 'without X-API-Key', key: async () => null },
-      { case: 'with an unknown X-API-Key', key: async () => `srk_${crypto.randomUUID().replaceAll('-', '')}` },
-      { case: 'with a revoked X-API-Key', key: () => createApiKey({ revoked: true }) },
-    ])('should answer 401 UNAUTHORIZED $case, even with the right password', async ({ key }) => {
+    it.each(REFUSED_API_KEYS)('should answer 401 UNAUTHORIZED $case, even with the right password', async ({ key }) => {
       const tenant = await registerTenant();
 
-      const reply = await call('/v1/login', {
-        method: 'POST',
-        apiKey: await key(),
-        body: { userName: tenant.userName, password: tenant.password },
-      });
+      const reply = await attemptLogin(await key(), tenant.userName, tenant.password);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
     });
@@ -348,7 +336,7 @@ describe('POST /v1/login', () => {
     it('should not count a request without a key as a failed attempt', async () => {
       const tenant = await registerTenant();
       for (let attempt = 1; attempt <= MAX_FAILED_ATTEMPTS + 1; attempt++) {
-        const reply = await call('/v1/login', { method: 'POST', body: { userName: tenant.userName, password: wrongPassword() } });
+        const reply = await attemptLogin(null, tenant.userName, wrongPassword());
         expectFailure(reply, 401, 'UNAUTHORIZED');
       }
 
@@ -360,30 +348,24 @@ describe('POST /v1/login', () => {
 describe('POST /v1/login, lockout and enumeration', () => {
   it('should make a repeated lockout longer than the first', async () => {
     const tenant = await registerTenant();
-    await exhaustAttempts(tenant);
-    const first = await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword());
-    expectFailure(first, 429, 'TOO_MANY_ATTEMPTS');
-    const firstWait = Number(first.headers.get('Retry-After'));
+    const firstWait = Number((await lockOut(tenant)).headers.get('Retry-After'));
 
     // Let the first lockout run out, then fail again.
     await runInDurableObject(loginThrottle(env, tenant.userName), (_instance, state) => {
       state.storage.sql.exec('UPDATE attempts SET locked_until = 0, window_started_at = 0');
     });
-    await exhaustAttempts(tenant);
-    const second = await attemptLogin(tenant.apiKey, tenant.userName, wrongPassword());
-    expectFailure(second, 429, 'TOO_MANY_ATTEMPTS');
+    const second = await lockOut(tenant);
     expect(Number(second.headers.get('Retry-After'))).toBe(firstWait * 2);
   });
 
   it('should spend the same derivation on an unknown user as on a wrong password', async () => {
     const tenant = await registerTenant();
-    const count = async (userName: string) => {
-      const before = pbkdf2Iterations.length;
-      expectFailure(await attemptLogin(tenant.apiKey, userName, wrongPassword()), 401, 'INVALID_CREDENTIALS');
-      return pbkdf2Iterations.slice(before);
-    };
+    const count = (userName: string) =>
+      derivationsDuring(async () => {
+        expectFailure(await attemptLogin(tenant.apiKey, userName, wrongPassword()), 401, 'INVALID_CREDENTIALS');
+      });
     const known = await count(tenant.userName);
-    const unknown = await count(`nobody-${crypto.randomUUID()}@example.com`);
+    const unknown = await count(unknownUserName());
     expect(known).toEqual([100_000]);
     expect(unknown).toEqual(known);
   });

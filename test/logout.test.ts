@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { call, createApiKey, expectFailure, expectSuccess, login, registerTenant, type TestTenant } from './helpers';
-
-const STAMP_ROUTE = '/v1/tenant/profile/change-password/request';
-
-function logout(apiKey: string | null, token: string | null, headers?: Record<string, string>) {
-  return call<null>('/v1/logout', { method: 'POST', apiKey, token, headers });
-}
-
-function stampWith(tenant: TestTenant, token: string) {
-  return call<string>(STAMP_ROUTE, { apiKey: tenant.apiKey, token });
-}
+import { changeBody, randomStamp } from './support/builders';
+import { expectFailure, expectSuccess } from './support/envelope';
+import { call } from './support/request';
+import { ROUTES } from './support/routes';
+import { changePassword, login, logoutReply, REFUSED_API_KEYS, registerTenant, stampReply } from './support/tenants';
 
 /** Splits `<tenant id>.<session id>.<secret>`. */
 function partsOf(token: string) {
@@ -24,6 +18,13 @@ function alterAt(text: string, index: number, alphabet: string): string {
   return text.slice(0, index) + replacement + text.slice(index + 1);
 }
 
+/** Two tenants of one key, each with a live session. */
+async function twoTenantsLoggedIn() {
+  const tenantA = await registerTenant();
+  const tenantB = await registerTenant({ apiKey: tenantA.apiKey });
+  return { tenantA, tenantB, tokenA: await login(tenantA), tokenB: await login(tenantB) };
+}
+
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const randomHex = (bytes: number) =>
   Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -35,12 +36,12 @@ describe('POST /v1/logout', () => {
       const tenant = await registerTenant();
       const token = await login(tenant);
 
-      const reply = await logout(tenant.apiKey, token);
+      const reply = await logoutReply(tenant, token);
 
       expect(expectSuccess(reply)).toBeNull();
       expect(reply.body).toEqual({ data: null, succeeded: true, status: 'SUCCESS', errors: null });
       expect(reply.headers.get('Content-Type')).toBe('application/json; charset=utf-8');
-      expectFailure(await stampWith(tenant, token), 401, 'UNAUTHORIZED');
+      expectFailure(await stampReply(tenant, token), 401, 'UNAUTHORIZED');
     });
 
     it('should leave another session of the same tenant working', async () => {
@@ -48,10 +49,10 @@ describe('POST /v1/logout', () => {
       const leaving = await login(tenant);
       const staying = await login(tenant);
 
-      expectSuccess(await logout(tenant.apiKey, leaving));
+      expectSuccess(await logoutReply(tenant, leaving));
 
-      expectFailure(await stampWith(tenant, leaving), 401, 'UNAUTHORIZED');
-      expect(expectSuccess(await stampWith(tenant, staying))).toMatch(/^[0-9A-F-]{36}$/);
+      expectFailure(await stampReply(tenant, leaving), 401, 'UNAUTHORIZED');
+      expect(expectSuccess(await stampReply(tenant, staying))).toMatch(/^[0-9A-F-]{36}$/);
     });
 
     it('should leave the sessions of other tenants working', async () => {
@@ -60,17 +61,17 @@ describe('POST /v1/logout', () => {
       const firstToken = await login(first);
       const secondToken = await login(second);
 
-      expectSuccess(await logout(first.apiKey, firstToken));
+      expectSuccess(await logoutReply(first, firstToken));
 
-      expectSuccess(await stampWith(second, secondToken));
+      expectSuccess(await stampReply(second, secondToken));
     });
 
     it('should refuse a second logout with the same token', async () => {
       const tenant = await registerTenant();
       const token = await login(tenant);
-      expectSuccess(await logout(tenant.apiKey, token));
+      expectSuccess(await logoutReply(tenant, token));
 
-      const reply = await logout(tenant.apiKey, token);
+      const reply = await logoutReply(tenant, token);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
     });
@@ -78,14 +79,9 @@ describe('POST /v1/logout', () => {
     it('should refuse the revoked token on the change route too', async () => {
       const tenant = await registerTenant();
       const token = await login(tenant);
-      expectSuccess(await logout(tenant.apiKey, token));
+      expectSuccess(await logoutReply(tenant, token));
 
-      const reply = await call('/v1/tenant/profile/change-password', {
-        method: 'PUT',
-        apiKey: tenant.apiKey,
-        token,
-        body: { existingPassword: tenant.password, newPassword: 'a brand new passphrase 9', concurrencyStamp: crypto.randomUUID() },
-      });
+      const reply = await changePassword(tenant, token, changeBody(tenant.password, randomStamp()));
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
     });
@@ -93,17 +89,17 @@ describe('POST /v1/logout', () => {
     it('should still accept the password: logging out is not a password change', async () => {
       const tenant = await registerTenant();
       const token = await login(tenant);
-      expectSuccess(await logout(tenant.apiKey, token));
+      expectSuccess(await logoutReply(tenant, token));
 
       const fresh = await login(tenant);
 
-      expectSuccess(await stampWith(tenant, fresh));
+      expectSuccess(await stampReply(tenant, fresh));
     });
 
     it('should answer with Cache-Control no-store', async () => {
       const tenant = await registerTenant();
 
-      const reply = await logout(tenant.apiKey, await login(tenant));
+      const reply = await logoutReply(tenant, await login(tenant));
 
       expectSuccess(reply);
       expect(reply.headers.get('Cache-Control')).toBe('no-store');
@@ -113,16 +109,16 @@ describe('POST /v1/logout', () => {
       const tenant = await registerTenant();
       const token = await login(tenant);
 
-      const reply = await call<null>('/v1/logout', {
-        method: 'POST',
+      const reply = await call<null>(ROUTES.logout.path, {
+        method: ROUTES.logout.method,
         apiKey: tenant.apiKey,
         token,
         body: '{ not json at all',
-        headers: { 'Content-Type': 'text/plain' },
+        contentType: 'text/plain',
       });
 
       expect(expectSuccess(reply)).toBeNull();
-      expectFailure(await stampWith(tenant, token), 401, 'UNAUTHORIZED');
+      expectFailure(await stampReply(tenant, token), 401, 'UNAUTHORIZED');
     });
   });
 
@@ -130,7 +126,7 @@ describe('POST /v1/logout', () => {
     it('should refuse a missing X-Token', async () => {
       const tenant = await registerTenant();
 
-      const reply = await logout(tenant.apiKey, null);
+      const reply = await logoutReply(tenant, null);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
     });
@@ -138,7 +134,7 @@ describe('POST /v1/logout', () => {
     it('should refuse an empty X-Token header', async () => {
       const tenant = await registerTenant();
 
-      const reply = await logout(tenant.apiKey, null, { 'X-Token': '' });
+      const reply = await logoutReply(tenant, null, { headers: { 'X-Token': '' } });
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
     });
@@ -159,26 +155,26 @@ describe('POST /v1/logout', () => {
       const malformed = make(token);
       expect(malformed).not.toBe(token);
 
-      const reply = await logout(tenant.apiKey, malformed);
+      const reply = await logoutReply(tenant, malformed);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
-      expectSuccess(await stampWith(tenant, token));
+      expectSuccess(await stampReply(tenant, token));
     });
 
     it('should refuse a well-formed token of an unknown session', async () => {
       const tenant = await registerTenant();
       const real = await login(tenant);
 
-      const reply = await logout(tenant.apiKey, `${tenant.id}.${randomHex(16)}.${randomSecret()}`);
+      const reply = await logoutReply(tenant, `${tenant.id}.${randomHex(16)}.${randomSecret()}`);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
-      expectSuccess(await stampWith(tenant, real));
+      expectSuccess(await stampReply(tenant, real));
     });
 
     it('should refuse a well-formed token of a tenant that does not exist', async () => {
       const tenant = await registerTenant();
 
-      const reply = await logout(tenant.apiKey, `${crypto.randomUUID().toUpperCase()}.${randomHex(16)}.${randomSecret()}`);
+      const reply = await logoutReply(tenant, `${crypto.randomUUID().toUpperCase()}.${randomHex(16)}.${randomSecret()}`);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
     });
@@ -193,11 +189,11 @@ describe('POST /v1/logout', () => {
       const { tenantId, sessionId, secret } = partsOf(token);
       const forged = `${tenantId}.${sessionId}.${alterAt(secret, index, BASE64URL)}`;
 
-      const reply = await logout(tenant.apiKey, forged);
+      const reply = await logoutReply(tenant, forged);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
-      expectFailure(await stampWith(tenant, forged), 401, 'UNAUTHORIZED');
-      expectSuccess(await stampWith(tenant, token));
+      expectFailure(await stampReply(tenant, forged), 401, 'UNAUTHORIZED');
+      expectSuccess(await stampReply(tenant, token));
     });
 
     it('should refuse a token whose session id was altered', async () => {
@@ -205,60 +201,50 @@ describe('POST /v1/logout', () => {
       const token = await login(tenant);
       const { tenantId, sessionId, secret } = partsOf(token);
 
-      const reply = await logout(tenant.apiKey, `${tenantId}.${alterAt(sessionId, 0, '0123456789abcdef')}.${secret}`);
+      const reply = await logoutReply(tenant, `${tenantId}.${alterAt(sessionId, 0, '0123456789abcdef')}.${secret}`);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
-      expectSuccess(await stampWith(tenant, token));
+      expectSuccess(await stampReply(tenant, token));
     });
 
     it("should refuse tenant A's token with tenant B's id substituted", async () => {
-      const tenantA = await registerTenant();
-      const tenantB = await registerTenant({ apiKey: tenantA.apiKey });
-      const tokenA = await login(tenantA);
-      const tokenB = await login(tenantB);
+      const { tenantA, tenantB, tokenA, tokenB } = await twoTenantsLoggedIn();
       const { sessionId, secret } = partsOf(tokenA);
       const substituted = `${tenantB.id}.${sessionId}.${secret}`;
 
-      const reply = await logout(tenantA.apiKey, substituted);
+      const reply = await logoutReply(tenantA, substituted);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
-      expectFailure(await stampWith(tenantB, substituted), 401, 'UNAUTHORIZED');
-      expectSuccess(await stampWith(tenantA, tokenA));
-      expectSuccess(await stampWith(tenantB, tokenB));
+      expectFailure(await stampReply(tenantB, substituted), 401, 'UNAUTHORIZED');
+      expectSuccess(await stampReply(tenantA, tokenA));
+      expectSuccess(await stampReply(tenantB, tokenB));
     });
 
     it("should refuse tenant A's session id with tenant B's secret", async () => {
-      const tenantA = await registerTenant();
-      const tenantB = await registerTenant({ apiKey: tenantA.apiKey });
-      const tokenA = await login(tenantA);
-      const tokenB = await login(tenantB);
+      const { tenantA, tokenA, tokenB } = await twoTenantsLoggedIn();
 
-      const reply = await logout(tenantA.apiKey, `${tenantA.id}.${partsOf(tokenA).sessionId}.${partsOf(tokenB).secret}`);
+      const reply = await logoutReply(tenantA, `${tenantA.id}.${partsOf(tokenA).sessionId}.${partsOf(tokenB).secret}`);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
-      expectSuccess(await stampWith(tenantA, tokenA));
+      expectSuccess(await stampReply(tenantA, tokenA));
     });
 
     it('should refuse an X-Token of 10,000 characters', async () => {
       const tenant = await registerTenant();
 
-      const reply = await logout(tenant.apiKey, `${tenant.id}.${'a'.repeat(10_000)}`);
+      const reply = await logoutReply(tenant, `${tenant.id}.${'a'.repeat(10_000)}`);
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
     });
 
-    it.each([
-      { case: 'without X-API-Key', key: async () => null },
-      { case: 'with an unknown X-API-Key', key: async () => `srk_${crypto.randomUUID().replaceAll('-', '')}` },
-      { case: 'with a revoked X-API-Key', key: () => createApiKey({ revoked: true }) },
-    ])('should refuse a valid token $case and keep the session', async ({ key }) => {
+    it.each(REFUSED_API_KEYS)('should refuse a valid token $case and keep the session', async ({ key }) => {
       const tenant = await registerTenant();
       const token = await login(tenant);
 
-      const reply = await logout(await key(), token);
+      const reply = await logoutReply(tenant, token, { apiKey: await key() });
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
-      expectSuccess(await stampWith(tenant, token));
+      expectSuccess(await stampReply(tenant, token));
     });
   });
 });

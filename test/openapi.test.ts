@@ -1,67 +1,17 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import worker from '../src/index';
 import { ERRORS } from '../src/errors';
+import { documentedErrors, HTTP_METHODS, openApiDocument, type OpenApiDocument } from './support/openapi';
+import { callRaw } from './support/request';
+import { ALL_ROUTES, BODY_ROUTES, ROUTES, securityOf } from './support/routes';
 
-interface Operation {
-  security?: Record<string, string[]>[];
-  requestBody?: { required?: boolean; content: Record<string, { schema: unknown }> };
-  responses: Record<string, { content?: Record<string, { examples?: Record<string, { value: { status: string } }> }> }>;
-}
-
-interface OpenApiDocument {
-  openapi: string;
-  info: { title: string; version: string };
-  paths: Record<string, Record<string, Operation>>;
-  components: {
-    securitySchemes: Record<string, { type: string; in: string; name: string }>;
-    schemas: Record<string, unknown>;
-  };
-}
-
-async function get(path: string, headers: Record<string, string> = {}) {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://api.test${path}`, { headers }), env, ctx);
-  await waitOnExecutionContext(ctx);
+const get = async (path: string, headers: Record<string, string> = {}) => {
+  const response = await callRaw(path, { headers });
   return { status: response.status, headers: response.headers, text: await response.text() };
-}
+};
 
-async function openApiDocument(): Promise<OpenApiDocument> {
-  const reply = await get('/openapi.json');
-  expect(reply.status).toBe(200);
-  return JSON.parse(reply.text) as OpenApiDocument;
-}
-
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
-
-const ROUTES = [
-  { path: '/v1/register', method: 'post', security: ['ApiKey'] },
-  { path: '/v1/login', method: 'post', security: ['ApiKey'] },
-  { path: '/v1/logout', method: 'post', security: ['ApiKey', 'Token'] },
-  { path: '/v1/tenant/profile/change-password/request', method: 'get', security: ['ApiKey', 'Token'] },
-  { path: '/v1/tenant/profile/change-password', method: 'put', security: ['ApiKey', 'Token'] },
-];
-
-/** Every (route, HTTP status, error code) the document lists as an example failure. */
-function documentedErrors(doc: OpenApiDocument) {
-  const found: { route: string; status: number; code: string }[] = [];
-  for (const [path, item] of Object.entries(doc.paths)) {
-    for (const [method, operation] of Object.entries(item)) {
-      if (!HTTP_METHODS.includes(method)) continue;
-      for (const [status, response] of Object.entries(operation.responses)) {
-        if (Number(status) < 400) continue;
-        for (const media of Object.values(response.content ?? {})) {
-          for (const [name, example] of Object.entries(media.examples ?? {})) {
-            found.push({ route: `${method.toUpperCase()} ${path}`, status: Number(status), code: name });
-            expect(example.value.status).toBe(name);
-          }
-        }
-      }
-    }
-  }
-  return found;
-}
+/** The contract's routes as the document keys them, with the security each must require. */
+const OPERATIONS = ALL_ROUTES.map((route) => ({ path: route.path, method: route.method.toLowerCase(), security: securityOf(route) }));
+const operationOf = (route: { path: string; method: string }) => `${route.method.toUpperCase()} ${route.path}`;
 
 describe('GET /openapi.json', () => {
   it('should serve an OpenAPI 3.1.0 document without an API key', async () => {
@@ -87,11 +37,11 @@ describe('GET /openapi.json', () => {
     const doc = await openApiDocument();
 
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/v1/')).sort()).toEqual(
-      ROUTES.map((route) => route.path).sort(),
+      OPERATIONS.map((route) => route.path).sort(),
     );
   });
 
-  it.each(ROUTES)('should document $method $path and no other method on it', async ({ path, method }) => {
+  it.each(OPERATIONS)('should document $method $path and no other method on it', async ({ path, method }) => {
     const doc = await openApiDocument();
 
     const methods = Object.keys(doc.paths[path] ?? {}).filter((key) => HTTP_METHODS.includes(key));
@@ -99,7 +49,7 @@ describe('GET /openapi.json', () => {
     expect(methods).toEqual([method]);
   });
 
-  it.each(ROUTES)('should require $security on $method $path', async ({ path, method, security }) => {
+  it.each(OPERATIONS)('should require $security on $method $path', async ({ path, method, security }) => {
     const doc = await openApiDocument();
 
     const requirements = doc.paths[path][method].security ?? [];
@@ -121,7 +71,8 @@ describe('GET /openapi.json', () => {
     const errors = documentedErrors(doc);
 
     expect(errors.length).toBeGreaterThan(0);
-    for (const { route, status, code } of errors) {
+    for (const { route, status, code, example } of errors) {
+      expect(example.value.status).toBe(code);
       expect(Object.keys(ERRORS), `${route} documents ${code}`).toContain(code);
       // FAILED is also the code of transport-level refusals: a too-large body (413), a wrong content type (415).
       const statuses: number[] = code === 'FAILED' ? [400, 413, 415] : [ERRORS[code as keyof typeof ERRORS].status];
@@ -129,11 +80,11 @@ describe('GET /openapi.json', () => {
     }
   });
 
-  it.each(ROUTES)('should document at least one error code on $method $path, UNAUTHORIZED among them', async ({ path, method }) => {
+  it.each(OPERATIONS)('should document at least one error code on $method $path, UNAUTHORIZED among them', async ({ path, method }) => {
     const doc = await openApiDocument();
 
     const codes = documentedErrors(doc)
-      .filter((error) => error.route === `${method.toUpperCase()} ${path}`)
+      .filter((error) => error.route === operationOf({ path, method }))
       .map((error) => error.code);
 
     expect(codes).toContain('UNAUTHORIZED');
@@ -141,11 +92,10 @@ describe('GET /openapi.json', () => {
   });
 
   it.each([
-    { path: '/v1/login', method: 'post', codes: ['INVALID_CREDENTIALS', 'TOO_MANY_ATTEMPTS'] },
-    { path: '/v1/register', method: 'post', codes: ['USER_ALREADY_EXISTS', 'INVALID_PARAM_USER_NAME', 'INVALID_PARAM_PASSWORD'] },
+    { ...ROUTES.login, codes: ['INVALID_CREDENTIALS', 'TOO_MANY_ATTEMPTS'] },
+    { ...ROUTES.register, codes: ['USER_ALREADY_EXISTS', 'INVALID_PARAM_USER_NAME', 'INVALID_PARAM_PASSWORD'] },
     {
-      path: '/v1/tenant/profile/change-password',
-      method: 'put',
+      ...ROUTES.change,
       codes: [
         'INVALID_PARAM_EXISTING_PASSWORD',
         'INVALID_PARAM_NEW_PASSWORD',
@@ -155,18 +105,18 @@ describe('GET /openapi.json', () => {
         'TOO_MANY_ATTEMPTS',
       ],
     },
-    { path: '/v1/tenant/profile/change-password/request', method: 'get', codes: ['CONCURRENCY_STAMP_CREATE_FAILED'] },
+    { ...ROUTES.stamp, codes: ['CONCURRENCY_STAMP_CREATE_FAILED'] },
   ])('should document the codes of the contract on $method $path', async ({ path, method, codes }) => {
     const doc = await openApiDocument();
 
     const documented = documentedErrors(doc)
-      .filter((error) => error.route === `${method.toUpperCase()} ${path}`)
+      .filter((error) => error.route === operationOf({ path, method }))
       .map((error) => error.code);
 
     for (const code of codes) expect(documented).toContain(code);
   });
 
-  it.each(ROUTES)('should document a 2xx success response on $method $path', async ({ path, method }) => {
+  it.each(OPERATIONS)('should document a 2xx success response on $method $path', async ({ path, method }) => {
     const doc = await openApiDocument();
 
     const statuses = Object.keys(doc.paths[path][method].responses).map(Number);
@@ -174,7 +124,7 @@ describe('GET /openapi.json', () => {
     expect(statuses.some((status) => status >= 200 && status < 300)).toBe(true);
   });
 
-  it.each(['/v1/register', '/v1/login', '/v1/tenant/profile/change-password'])(
+  it.each(BODY_ROUTES.map((route) => route.path))(
     'should document a required JSON body on %s',
     async (path) => {
       const doc = await openApiDocument();

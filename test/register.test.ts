@@ -1,40 +1,20 @@
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, createApiKey, expectFailure, expectSuccess, registerTenant, uniqueEmail } from './helpers';
+import { registerBody, uniqueEmail } from './support/builders';
+import { tenantCountFor, tenantRow } from './support/db';
+import { expectFailure, expectSuccess } from './support/envelope';
+import { callRegister, createApiKey, loginReply, REFUSED_API_KEYS, registerTenant } from './support/tenants';
 
 const UPPER_CASE_GUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
-/** A body that passes every rule; each test overrides what it is about. */
-function validBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    userName: uniqueEmail(),
-    password: `Pw-${crypto.randomUUID()}`,
-    firstName: 'Jane',
-    lastName: 'Doe',
-    ...overrides,
-  };
-}
-
+/** Registers through a fresh key, or through `apiKey` when given (null: without any). */
 async function register(body: unknown, apiKey?: string | null) {
-  return call<string>('/v1/register', {
-    method: 'POST',
-    apiKey: apiKey === undefined ? await createApiKey() : apiKey,
-    body,
-  });
-}
-
-/** Tenant rows stored under a user name, read straight from D1. */
-async function tenantRowsFor(userName: string): Promise<number> {
-  const row = await env.DB.prepare('SELECT count(*) AS n FROM tenants WHERE user_name = ?')
-    .bind(userName.trim().toLowerCase())
-    .first<{ n: number }>();
-  return row?.n ?? 0;
+  return callRegister(body, { apiKey: apiKey === undefined ? await createApiKey() : apiKey });
 }
 
 describe('POST /v1/register', () => {
   describe('success', () => {
     it('should create the tenant and answer 201 with an upper-case GUID', async () => {
-      const body = validBody({ phoneNumber: '+15551234567' });
+      const body = registerBody({ phoneNumber: '+15551234567' });
 
       const reply = await register(body);
 
@@ -46,16 +26,12 @@ describe('POST /v1/register', () => {
     });
 
     it('should store the tenant with a lower-cased user name and a hash, never the password', async () => {
-      const body = validBody({ userName: `  Mixed.Case-${crypto.randomUUID()}@Example.COM ` });
+      const body = registerBody({ userName: `  Mixed.Case-${crypto.randomUUID()}@Example.COM ` });
 
       const reply = await register(body);
 
       const id = expectSuccess(reply, 201);
-      const row = await env.DB.prepare(
-        'SELECT id, user_name, first_name, last_name, phone_number, password_hash FROM tenants WHERE id = ?',
-      )
-        .bind(id)
-        .first<Record<string, string | null>>();
+      const row = await tenantRow(id);
       expect(row).toMatchObject({
         id,
         user_name: String(body.userName).trim().toLowerCase(),
@@ -70,27 +46,27 @@ describe('POST /v1/register', () => {
     });
 
     it('should give every registration its own id', async () => {
-      const first = expectSuccess(await register(validBody()), 201);
-      const second = expectSuccess(await register(validBody()), 201);
+      const first = expectSuccess(await register(registerBody()), 201);
+      const second = expectSuccess(await register(registerBody()), 201);
 
       expect(first).not.toBe(second);
     });
 
     it('should accept a password of exactly 128 code points made of characters outside the BMP', async () => {
       // 128 emoji are 256 UTF-16 units: the limit is counted in code points.
-      const reply = await register(validBody({ password: '\u{1F600}\u{1F511}'.repeat(64) }));
+      const reply = await register(registerBody({ password: '\u{1F600}\u{1F511}'.repeat(64) }));
 
       expect(expectSuccess(reply, 201)).toMatch(UPPER_CASE_GUID);
     });
 
     it('should accept a password of exactly 8 characters', async () => {
-      const reply = await register(validBody({ password: 'k7#Qz!9w' }));
+      const reply = await register(registerBody({ password: 'k7#Qz!9w' }));
 
       expect(expectSuccess(reply, 201)).toMatch(UPPER_CASE_GUID);
     });
 
     it('should accept names of exactly 2 and 60 characters and a phone number of 15', async () => {
-      const reply = await register(validBody({ firstName: 'Al', lastName: 'L'.repeat(60), phoneNumber: '1'.repeat(15) }));
+      const reply = await register(registerBody({ firstName: 'Al', lastName: 'L'.repeat(60), phoneNumber: '1'.repeat(15) }));
 
       expect(expectSuccess(reply, 201)).toMatch(UPPER_CASE_GUID);
     });
@@ -108,11 +84,11 @@ describe('POST /v1/register', () => {
     ])('should answer 409 USER_ALREADY_EXISTS for $variant', async ({ transform }) => {
       const existing = await registerTenant();
 
-      const reply = await register(validBody({ userName: transform(existing.userName) }), existing.apiKey);
+      const reply = await register(registerBody({ userName: transform(existing.userName) }), existing.apiKey);
 
       const error = expectFailure(reply, 409, 'USER_ALREADY_EXISTS');
       expect(error.field).toBe('userName');
-      expect(await tenantRowsFor(existing.userName)).toBe(1);
+      expect(await tenantCountFor(existing.userName)).toBe(1);
     });
 
     it('should let exactly one of five concurrent registrations of one email win', async () => {
@@ -121,7 +97,7 @@ describe('POST /v1/register', () => {
 
       const replies = await Promise.all(
         [userName, userName.toUpperCase(), ` ${userName}`, userName, userName].map((variant) =>
-          register(validBody({ userName: variant }), apiKey),
+          register(registerBody({ userName: variant }), apiKey),
         ),
       );
 
@@ -129,18 +105,14 @@ describe('POST /v1/register', () => {
       for (const reply of replies.filter((candidate) => candidate.status !== 201)) {
         expectFailure(reply, 409, 'USER_ALREADY_EXISTS');
       }
-      expect(await tenantRowsFor(userName)).toBe(1);
+      expect(await tenantCountFor(userName)).toBe(1);
     });
 
     it('should keep the first tenant able to log in with its own password', async () => {
       const existing = await registerTenant();
 
-      await register(validBody({ userName: existing.userName.toUpperCase(), password: 'another strong passphrase 42' }));
-      const reply = await call<{ authContactBookInfo: { id: string } }>('/v1/login', {
-        method: 'POST',
-        apiKey: existing.apiKey,
-        body: { userName: existing.userName, password: existing.password },
-      });
+      await register(registerBody({ userName: existing.userName.toUpperCase(), password: 'another strong passphrase 42' }));
+      const reply = await loginReply(existing);
 
       expect(expectSuccess(reply).authContactBookInfo.id).toBe(existing.id);
     });
@@ -231,7 +203,7 @@ describe('POST /v1/register', () => {
         rule: /at most 15/,
       },
     ])('should answer 400 $code for $case', async ({ body, code, field, rule }) => {
-      const request = validBody(body);
+      const request = registerBody(body);
 
       const reply = await register(request);
 
@@ -244,12 +216,12 @@ describe('POST /v1/register', () => {
         expect(reply.text).not.toContain(request.password);
       }
       if (typeof request.userName === 'string' && request.userName.includes('@')) {
-        expect(await tenantRowsFor(request.userName)).toBe(0);
+        expect(await tenantCountFor(request.userName)).toBe(0);
       }
     });
 
     it('should name the 128-character limit when a password is longer than the 512-character input cap', async () => {
-      const reply = await register(validBody({ password: 'x'.repeat(600) }));
+      const reply = await register(registerBody({ password: 'x'.repeat(600) }));
       const error = expectFailure(reply, 400, 'INVALID_PARAM_PASSWORD');
       expect(error.message).toBe('password must be at most 128 characters long');
     });
@@ -281,7 +253,7 @@ describe('POST /v1/register', () => {
     it('should not echo a rejected password in the message', async () => {
       const password = 'password123';
 
-      const reply = await register(validBody({ password }));
+      const reply = await register(registerBody({ password }));
 
       expectFailure(reply, 400, 'INVALID_PARAM_PASSWORD');
       expect(reply.text).not.toContain(password);
@@ -289,21 +261,17 @@ describe('POST /v1/register', () => {
   });
 
   describe('UNAUTHORIZED', () => {
-    it.each([
-      { case: 'without X-API-Key', key: async () => null },
-      { case: 'with an unknown X-API-Key', key: async () => `srk_${crypto.randomUUID().replaceAll('-', '')}` },
-      { case: 'with a revoked X-API-Key', key: () => createApiKey({ revoked: true }) },
-    ])('should answer 401 UNAUTHORIZED $case and create nothing', async ({ key }) => {
-      const body = validBody();
+    it.each(REFUSED_API_KEYS)('should answer 401 UNAUTHORIZED $case and create nothing', async ({ key }) => {
+      const body = registerBody();
 
       const reply = await register(body, await key());
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
-      expect(await tenantRowsFor(String(body.userName))).toBe(0);
+      expect(await tenantCountFor(String(body.userName))).toBe(0);
     });
 
     it('should answer 401 UNAUTHORIZED for an empty X-API-Key header', async () => {
-      const reply = await call('/v1/register', { method: 'POST', headers: { 'X-API-Key': '' }, body: validBody() });
+      const reply = await callRegister(registerBody(), { headers: { 'X-API-Key': '' } });
 
       expectFailure(reply, 401, 'UNAUTHORIZED');
     });
@@ -321,12 +289,12 @@ describe('POST /v1/register', () => {
       { case: 'a short first name', body: { firstName: 'J' }, status: 400, code: 'INVALID_PARAM_FIRST_NAME' },
       { case: 'a long phone number', body: { phoneNumber: '1'.repeat(16) }, status: 400, code: 'INVALID_PARAM_PHONE_NUMBER' },
     ])('should store no tenant after $case', async ({ body, status, code }) => {
-      const request = validBody(body);
+      const request = registerBody(body);
 
       const reply = await register(request);
 
       expectFailure(reply, status, code);
-      expect(await tenantRowsFor(String(request.userName))).toBe(0);
+      expect(await tenantCountFor(String(request.userName))).toBe(0);
     });
   });
 });

@@ -3,9 +3,9 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { settingsFrom } from '../src/config';
 import { tenantSessions } from '../src/sessions/stub';
-import { call, expectFailure, expectSuccess, login, registerTenant, type TestTenant } from './helpers';
+import { expectFailure, expectSuccess } from './support/envelope';
+import { login, registerTenant, stampReply, type TestTenant } from './support/tenants';
 
-const STAMP_ROUTE = '/v1/tenant/profile/change-password/request';
 const { sessionIdleMs } = settingsFrom(env);
 
 /** Rewrites one session's timestamps in the tenant's Durable Object, as if time had passed. */
@@ -34,7 +34,7 @@ describe('session lifetime', () => {
     const tenant = await registerTenant();
     const token = await login(tenant);
     await age(tenant, token, { lastUsedAt: Date.now() - sessionIdleMs - 1_000 });
-    expectFailure(await call(STAMP_ROUTE, { apiKey: tenant.apiKey, token }), 401, 'UNAUTHORIZED');
+    expectFailure(await stampReply(tenant, token), 401, 'UNAUTHORIZED');
     expect(await lastUsedAt(tenant, token)).toBeUndefined();
   });
 
@@ -43,7 +43,7 @@ describe('session lifetime', () => {
     const token = await login(tenant);
     const almostIdle = Date.now() - sessionIdleMs + 60_000;
     await age(tenant, token, { lastUsedAt: almostIdle });
-    expectSuccess(await call(STAMP_ROUTE, { apiKey: tenant.apiKey, token }));
+    expectSuccess(await stampReply(tenant, token));
     expect(await lastUsedAt(tenant, token)).toBeGreaterThan(almostIdle + 30_000);
   });
 
@@ -53,7 +53,7 @@ describe('session lifetime', () => {
     const earlier = Date.now() - 10 * 60_000;
     await age(tenant, token, { lastUsedAt: earlier });
     const forged = `${token.slice(0, -4)}AAAA`;
-    expectFailure(await call(STAMP_ROUTE, { apiKey: tenant.apiKey, token: forged }), 401, 'UNAUTHORIZED');
+    expectFailure(await stampReply(tenant, forged), 401, 'UNAUTHORIZED');
     expect(await lastUsedAt(tenant, token)).toBe(earlier);
   });
 
@@ -61,7 +61,7 @@ describe('session lifetime', () => {
     const tenant = await registerTenant();
     const token = await login(tenant);
     await age(tenant, token, { expiresAt: Date.now() - 1 });
-    expectFailure(await call(STAMP_ROUTE, { apiKey: tenant.apiKey, token }), 401, 'UNAUTHORIZED');
+    expectFailure(await stampReply(tenant, token), 401, 'UNAUTHORIZED');
   });
 
   it("should remove idle sessions in the object's alarm, keeping the live ones", async () => {
@@ -71,6 +71,6 @@ describe('session lifetime', () => {
     await runDurableObjectAlarm(tenantSessions(env, tenant.id));
     expect(await lastUsedAt(tenant, idle)).toBeUndefined();
     expect(await lastUsedAt(tenant, live)).toEqual(expect.any(Number));
-    expectSuccess(await call(STAMP_ROUTE, { apiKey: tenant.apiKey, token: live }));
+    expectSuccess(await stampReply(tenant, live));
   });
 });

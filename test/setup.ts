@@ -1,8 +1,8 @@
 import { applyD1Migrations } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { installProductionPbkdf2Limit } from './pbkdf2-limit';
-import { checkFailuresAreDocumented } from './documented-errors';
-import { watchConsoleForSecrets } from './secret-watch';
+import { checkFailuresAreDocumented } from './support/documented-errors';
+import { installProductionPbkdf2Limit } from './support/pbkdf2-limit';
+import { watchConsoleForSecrets } from './support/secret-watch';
 
 installProductionPbkdf2Limit();
 watchConsoleForSecrets();

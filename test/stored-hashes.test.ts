@@ -1,28 +1,24 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { freshPassphrase, uniqueEmail } from './support/builders';
+import { insertTenant, tenantRow, tenantState } from './support/db';
+import { expectFailure, expectSuccess } from './support/envelope';
 import {
-  call,
   changePassword,
   createApiKey,
-  expectFailure,
-  expectSuccess,
   login,
-  newPasswordFor,
+  loginReply,
   registerTenant,
   requestStamp,
-  uniqueEmail,
   type TestTenant,
-} from './helpers';
+} from './support/tenants';
 
 // An ASP.NET Core Identity V3 hash (HMAC-SHA-512, 100,000 iterations) of 'Imported-Pa55word!', made with Node's crypto.
 const IMPORTED_HASH = 'AQAAAAIAAYagAAAAEPDh0sO0pZaHeGlaSzwtHg+YhplhgF1qFGS2yKb7O0sx4JCu2WZftv0luyzN/EvNjg==';
 const PEPPER = 'test-pepper-0123456789abcdef0123456789';
 const withPepper = { ...env, PASSWORD_PEPPER: PEPPER } as Env;
 
-async function storedHash(id: string): Promise<string> {
-  const row = await env.DB.prepare('SELECT password_hash FROM tenants WHERE id = ?').bind(id).first<{ password_hash: string }>();
-  return row!.password_hash;
-}
+const storedHash = async (id: string) => (await tenantRow(id))!.password_hash;
 
 /** A tenant row as a migration from the .NET back end would leave it. */
 async function importTenant(passwordHash: string): Promise<TestTenant> {
@@ -34,21 +30,9 @@ async function importTenant(passwordHash: string): Promise<TestTenant> {
     lastName: 'Ported',
     apiKey: await createApiKey(),
   };
-  await env.DB.prepare(
-    'INSERT INTO tenants (id, user_name, first_name, last_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  )
-    .bind(tenant.id, tenant.userName, tenant.firstName, tenant.lastName, passwordHash, Date.now())
-    .run();
+  await insertTenant({ ...tenant, passwordHash });
   return tenant;
 }
-
-const loginReply = (tenant: TestTenant, options: { env?: Env; password?: string } = {}) =>
-  call('/v1/login', {
-    method: 'POST',
-    apiKey: tenant.apiKey,
-    body: { userName: tenant.userName, password: options.password ?? tenant.password },
-    env: options.env,
-  });
 
 describe('stored password hashes', () => {
   it('should log in with an imported ASP.NET Core Identity V3 hash and upgrade it to the current format', async () => {
@@ -69,8 +53,8 @@ describe('stored password hashes', () => {
   it('should change the password of a tenant whose hash was imported', async () => {
     const tenant = await importTenant(IMPORTED_HASH);
     const token = await login(tenant);
-    await env.DB.prepare('UPDATE tenants SET password_hash = ? WHERE id = ?').bind(IMPORTED_HASH, tenant.id).run();
-    const newPassword = newPasswordFor();
+    await tenantState.setPasswordHash(tenant.id, IMPORTED_HASH);
+    const newPassword = freshPassphrase();
     const reply = await changePassword(tenant, token, {
       existingPassword: tenant.password,
       newPassword,
@@ -88,14 +72,11 @@ describe('stored password hashes', () => {
   });
 
   it('should pepper new hashes when PASSWORD_PEPPER is set, and fail closed if it goes missing', async () => {
-    const apiKey = await createApiKey();
-    const tenant = { userName: uniqueEmail(), password: newPasswordFor(), firstName: 'Pep', lastName: 'Per', apiKey };
-    const registered = await call<string>('/v1/register', { method: 'POST', apiKey, body: tenant, env: withPepper });
-    const id = expectSuccess(registered, 201);
-    expect(await storedHash(id)).toMatch(/^pbkdf2-sha512-peppered\$100000\$/);
+    const tenant = await registerTenant({ password: freshPassphrase(), firstName: 'Pep', lastName: 'Per' }, { env: withPepper });
+    expect(await storedHash(tenant.id)).toMatch(/^pbkdf2-sha512-peppered\$100000\$/);
 
-    expectSuccess(await loginReply({ ...tenant, id }, { env: withPepper }));
-    const withoutPepper = await loginReply({ ...tenant, id });
+    expectSuccess(await loginReply(tenant, { env: withPepper }));
+    const withoutPepper = await loginReply(tenant);
     expectFailure(withoutPepper, 500, 'SOMETHING_WENT_WRONG');
     expect(withoutPepper.text).not.toContain(PEPPER);
   });

@@ -1,22 +1,11 @@
 import { createMiddleware } from 'hono/factory';
-import { API_KEY_CACHE_TTL_SECONDS, API_KEY_PREFIX, MAX_CREDENTIAL_HEADER_CHARS } from '../config';
+import { API_KEY_CACHE_TTL_SECONDS, MAX_CREDENTIAL_HEADER_CHARS } from '../config';
 import type { AppEnv } from '../context';
 import { ApiError } from '../errors';
 import { logEvent } from '../logging';
+import { apiKeyStorageKey, type ApiKeyRecord } from './api-key-format';
 import { sha256Hex } from './encoding';
 
-/** What KV holds for each key, under `apikey:<sha256 of the key>`; the key itself is never stored. */
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-export const apiKeyStorageKey = (keyHash: string) => `${API_KEY_PREFIX}${keyHash}`;
-
-/** The public id of a key: a prefix of its hash, so `revoke <id>` finds it with one KV list. */
-export const apiKeyIdFromHash = (keyHash: string) => keyHash.slice(0, 16);
 
 /** Requires a known, unrevoked X-API-Key. A KV failure fails closed. */
 export function requireApiKey() {

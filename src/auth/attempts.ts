@@ -1,5 +1,6 @@
 import { ApiError } from '../errors';
-import type { PendingChange, TenantSessions } from '../sessions/tenant-sessions';
+import type { PendingChange } from '../sessions/stamp-claims';
+import type { TenantSessions } from '../sessions/tenant-sessions';
 
 export const LOGIN_SCOPE = 'login';
 export const CHANGE_PASSWORD_SCOPE = 'change-password';

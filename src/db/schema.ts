@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
+// The one source of the D1 schema: `npm run db:generate` writes the SQL migrations from it.
+// Times are Unix milliseconds.
+
 /** A tenant (contact book entry) of a self-storage business: a lead or an end user. */
 export const tenants = sqliteTable('tenants', {
   id: text('id').primaryKey(),

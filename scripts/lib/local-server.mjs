@@ -1,11 +1,11 @@
-// Shared by `npm run bench` and `npm run load`: a wrangler dev server on loopback over a throwaway
-// local store, an application key in it, and a small timed HTTP client.
+// Shared by the benchmark, the load run, the walkthrough runner and the browser tests: a wrangler dev
+// server on loopback over a throwaway local store, an application key in it, and a small timed HTTP client.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newApiKey, putApiKeyRecord } from '../scripts/api-keys.mjs';
-import { WRANGLER_BIN, wrangler } from '../scripts/wrangler.mjs';
+import { newApiKey, putApiKeyRecord } from './api-keys.mjs';
+import { WRANGLER_BIN, wrangler } from './wrangler.mjs';
 
 export function check(condition, message) {
   if (!condition) throw new Error(message);

@@ -1,17 +1,20 @@
-// Application keys as the operator CLI and the local benchmarks store them: only the key's SHA-256
-// goes into KV, under API_KEY_PREFIX, with the record also copied into the KV metadata for listing.
+// Application keys as the operator CLI, the demo seed and the local servers store them. The format
+// (prefix, length, storage key, id, record) comes from the module the worker checks keys with; only
+// the key's SHA-256 goes into KV, with the record also copied into the KV metadata for listing.
 import { createHash, randomBytes } from 'node:crypto';
-import { API_KEY_PREFIX, API_KEY_SECRET_BYTES } from '../src/config.ts';
+import {
+  API_KEY_SECRET_BYTES,
+  API_KEY_TEXT_PREFIX,
+  apiKeyStorageKey,
+  newApiKeyRecord,
+} from '../../src/auth/api-key-format.ts';
 import { wrangler } from './wrangler.mjs';
-
-export { API_KEY_PREFIX };
 
 /** A fresh key and the KV entry that represents it. */
 export function newApiKey(name) {
-  const key = `srk_${randomBytes(API_KEY_SECRET_BYTES).toString('base64url')}`;
+  const key = `${API_KEY_TEXT_PREFIX}${randomBytes(API_KEY_SECRET_BYTES).toString('base64url')}`;
   const hash = createHash('sha256').update(key).digest('hex');
-  const record = { id: hash.slice(0, 16), name, createdAt: new Date().toISOString(), revokedAt: null };
-  return { key, storageKey: `${API_KEY_PREFIX}${hash}`, record };
+  return { key, storageKey: apiKeyStorageKey(hash), record: newApiKeyRecord(hash, name, new Date()) };
 }
 
 /** Writes a key record with wrangler; `location` is e.g. ['--local'] or ['--remote']. Returns the exit status. */

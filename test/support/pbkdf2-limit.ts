@@ -1,4 +1,4 @@
-import { PBKDF2_MAX_ITERATIONS } from '../src/config';
+import { PBKDF2_MAX_ITERATIONS } from '../../src/config';
 
 /** Every PBKDF2 iteration count asked for in this test file, in order. */
 export const pbkdf2Iterations: number[] = [];
@@ -23,4 +23,11 @@ export function installProductionPbkdf2Limit(): void {
     }
     return original(algorithm, baseKey, length);
   };
+}
+
+/** Runs `action` and returns the iteration count of each PBKDF2 derivation it asked for. */
+export async function derivationsDuring(action: () => Promise<unknown>): Promise<number[]> {
+  const before = pbkdf2Iterations.length;
+  await action();
+  return pbkdf2Iterations.slice(before);
 }

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import {
+  API_KEY_ID_PATTERN,
+  API_KEY_PATTERN,
+  API_KEY_SECRET_BYTES,
+  API_KEY_TEXT_PREFIX,
+  apiKeyStorageKey,
+  newApiKeyRecord,
+} from './api-key-format';
+import { randomBytes, sha256Hex, toBase64Url } from './encoding';
+
+describe('application key format', () => {
+  it('should match a key made as the CLI makes it, and nothing shorter or longer', () => {
+    const key = `${API_KEY_TEXT_PREFIX}${toBase64Url(randomBytes(API_KEY_SECRET_BYTES))}`;
+    expect(key).toMatch(API_KEY_PATTERN);
+    expect(key.slice(0, -1)).not.toMatch(API_KEY_PATTERN);
+    expect(`${key}A`).not.toMatch(API_KEY_PATTERN);
+  });
+
+  it('should store a key under its hash and give it an id that finds it by prefix', async () => {
+    const hash = await sha256Hex(`${API_KEY_TEXT_PREFIX}${toBase64Url(randomBytes(API_KEY_SECRET_BYTES))}`);
+    const record = newApiKeyRecord(hash, 'ops', new Date('2026-01-02T03:04:05Z'));
+    expect(record).toEqual({ id: hash.slice(0, 16), name: 'ops', createdAt: '2026-01-02T03:04:05.000Z', revokedAt: null });
+    expect(record.id).toMatch(API_KEY_ID_PATTERN);
+    expect(apiKeyStorageKey(hash)).toBe(`apikey:${hash}`);
+    expect(apiKeyStorageKey(hash).startsWith(apiKeyStorageKey(record.id))).toBe(true);
+  });
+});

@@ -1,0 +1,33 @@
+// The application key's format, in the one place both its users read it: the worker's X-API-Key
+// check and the operator CLI (scripts/lib/api-keys.mjs), which loads this file with Node's type
+// stripping. So: no imports, and only TypeScript that Node can strip (no enums, no namespaces).
+
+/** Lets a leaked key be recognised as ours, by a person or a secret scanner. */
+export const API_KEY_TEXT_PREFIX = 'srk_';
+export const API_KEY_SECRET_BYTES = 32;
+
+/** A key as the CLI prints it: the prefix, then the 32 secret bytes as 43 base64url characters. */
+export const API_KEY_PATTERN = /^srk_[A-Za-z0-9_-]{43}$/;
+
+/** KV holds each key under this prefix and the SHA-256 (hex) of the whole key text. */
+export const API_KEY_STORAGE_PREFIX = 'apikey:';
+
+/** The public id `list` prints and `revoke` takes. */
+export const API_KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
+
+/** What KV holds for each key, as its value and again as its metadata; the key itself is never stored. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export const apiKeyStorageKey = (keyHash: string): string => `${API_KEY_STORAGE_PREFIX}${keyHash}`;
+
+/** A prefix of the hash, so `revoke <id>` finds the key with one KV list by prefix. */
+export const apiKeyIdFromHash = (keyHash: string): string => keyHash.slice(0, 16);
+
+export function newApiKeyRecord(keyHash: string, name: string, createdAt: Date): ApiKeyRecord {
+  return { id: apiKeyIdFromHash(keyHash), name, createdAt: createdAt.toISOString(), revokedAt: null };
+}

@@ -1,0 +1,32 @@
+import type { z } from '@hono/zod-openapi';
+import { hashPassword } from '../auth/password';
+import { findPasswordPolicyViolation } from '../auth/password-policy';
+import { ApiError } from '../errors';
+import type { RegisterBody } from '../schemas';
+import type { Deps } from './deps';
+import { createTenant } from './repository';
+
+/** Creates a tenant with login credentials; returns the new tenant's id. */
+export async function registerTenant(
+  deps: Pick<Deps, 'db' | 'settings' | 'pepper' | 'log'>,
+  registration: z.output<typeof RegisterBody>,
+): Promise<string> {
+  const violation = findPasswordPolicyViolation(registration.password, deps.settings.passwordMinLength, registration);
+  if (violation) {
+    throw new ApiError('INVALID_PARAM_PASSWORD', { message: `password ${violation}`, field: 'password' });
+  }
+  const id = await createTenant(
+    deps.db,
+    {
+      userName: registration.userName,
+      firstName: registration.firstName,
+      lastName: registration.lastName,
+      phoneNumber: registration.phoneNumber ?? null,
+      passwordHash: await hashPassword(registration.password, deps.pepper),
+    },
+    Date.now(),
+  );
+  if (!id) throw new ApiError('USER_ALREADY_EXISTS', { field: 'userName' });
+  deps.log('info', 'tenant.registered', { tenantId: id });
+  return id;
+}

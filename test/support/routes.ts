@@ -1,0 +1,49 @@
+import { changeBody, randomStamp, registerBody, wrongPassword } from './builders';
+
+export type RouteName = 'register' | 'login' | 'logout' | 'stamp' | 'change';
+
+export interface Route {
+  name: RouteName;
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  /** Needs X-Token besides X-API-Key. */
+  session: boolean;
+  /** A body that passes validation, for the routes that read one. */
+  validBody?: (tenant: { userName: string; password: string }) => Record<string, unknown>;
+}
+
+/** The contract's routes: the one list every test of "each route" walks. */
+export const ROUTES: Record<RouteName, Route> = {
+  register: {
+    name: 'register',
+    method: 'POST',
+    path: '/v1/register',
+    session: false,
+    validBody: () => registerBody({ phoneNumber: '+15551234567' }),
+  },
+  login: {
+    name: 'login',
+    method: 'POST',
+    path: '/v1/login',
+    session: false,
+    validBody: (tenant) => ({ userName: tenant.userName, password: wrongPassword() }),
+  },
+  logout: { name: 'logout', method: 'POST', path: '/v1/logout', session: true },
+  stamp: { name: 'stamp', method: 'GET', path: '/v1/tenant/profile/change-password/request', session: true },
+  change: {
+    name: 'change',
+    method: 'PUT',
+    path: '/v1/tenant/profile/change-password',
+    session: true,
+    validBody: (tenant) => changeBody(tenant.password, randomStamp()),
+  },
+};
+
+export const ALL_ROUTES: Route[] = Object.values(ROUTES);
+export const BODY_ROUTES = ALL_ROUTES.filter((route) => route.validBody);
+export const SESSION_ROUTES = ALL_ROUTES.filter((route) => route.session);
+
+/** The security schemes the OpenAPI document must name for a route. */
+export const securityOf = (route: Route) => (route.session ? ['ApiKey', 'Token'] : ['ApiKey']);
+
+export const WELL_KNOWN_CHANGE_PASSWORD = '/.well-known/change-password';
