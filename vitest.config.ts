@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { receiveOutbound } from './test/support/webhook-receiver.ts';
 
 export default defineConfig(async () => ({
   test: {
@@ -18,6 +19,8 @@ export default defineConfig(async () => ({
             remoteBindings: false,
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
+              // The worker's outbound fetches (webhook deliveries) reach a recording receiver, not the network.
+              outboundService: receiveOutbound,
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
               },

@@ -39,10 +39,18 @@ async function walkthrough(base: string, apiKey: string): Promise<void> {
 
   const loggedIn = await api.v1.login.$post({ json: { userName, password } });
   if (loggedIn.status !== 200) return fail('login', loggedIn);
-  const { token, expiresAt, authContactBookInfo } = (await loggedIn.json()).data;
+  const { token, expiresAt, deviceToken, authContactBookInfo } = (await loggedIn.json()).data;
   check(authContactBookInfo.id === tenantId, `login: contact ${authContactBookInfo.id} is not tenant ${tenantId}`);
   console.log(`login            200  session until ${expiresAt}`);
   const session = { headers: { 'X-Token': token } };
+
+  // Keep the device token and present it on later logins: this client is then a known device of the
+  // user, whose failed passwords nobody else's can lock out. The same token comes back.
+  const again = await api.v1.login.$post({ json: { userName, password } }, { headers: { 'X-Device-Token': deviceToken } });
+  if (again.status !== 200) return fail('login as a known device', again);
+  const sameDevice = (await again.json()).data.deviceToken;
+  check(sameDevice === deviceToken, 'login as a known device: a new device token was issued');
+  console.log('login again      200  known device, same device token');
 
   const stamped = await changePassword.request.$get({}, session);
   if (stamped.status !== 200) return fail('request stamp', stamped);

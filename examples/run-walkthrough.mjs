@@ -1,15 +1,22 @@
 // npm run test:walkthrough: serves the real worker on a free loopback port over a throwaway local
 // store, then runs the walkthrough script (examples/walkthrough.sh), the README's own curl blocks as
-// written, and the typed client (examples/client.ts) against it. Exits 1 if any fails.
+// written, and the typed client (examples/client.ts) against it, and checks that the README's password
+// change reached a webhook receiver on loopback, registered with `npm run webhook -- set` and
+// verifying the signature with the standardwebhooks package. Exits 1 if any fails.
 // WALKTHROUGH_PORT picks the port.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { newApiKey, putApiKeyRecord } from '../scripts/lib/api-keys.mjs';
 import { startLocalServer } from '../scripts/lib/local-server.mjs';
+import { startWebhookReceiver } from '../scripts/lib/webhook-receiver.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The local queue batches for up to max_batch_timeout (2 s) before the consumer runs. */
+const WEBHOOK_WAIT_MS = 30_000;
 
 const CHECKS = [
   { name: 'examples/walkthrough.sh', command: 'bash', args: ['examples/walkthrough.sh'] },
@@ -53,32 +60,74 @@ function readmeWalkthrough(base, key) {
   return { script: `set -euo pipefail\n${script}\necho\n`, expected };
 }
 
-/** Runs the README's blocks and compares the envelopes they print with the ones the README shows. */
+/**
+ * Runs the README's blocks and compares the envelopes they print with the ones the README shows.
+ * Returns whether they match, and the tenant the README registered.
+ */
 function runReadmeWalkthrough(base, key) {
   const { script, expected } = readmeWalkthrough(base, key);
   const result = spawnSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8' });
-  const statuses = result.stdout
+  const answers = result.stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line).status);
+    .map((line) => JSON.parse(line));
+  const statuses = answers.map((answer) => answer.status);
   console.log(statuses.map((status, i) => `README step ${i + 1}: ${status}`).join('\n'));
   const same = result.status === 0 && JSON.stringify(statuses) === JSON.stringify(expected);
   if (!same) console.error(`README walkthrough: expected ${JSON.stringify(expected)}, got ${JSON.stringify(statuses)}\n${result.stderr}`);
-  return same;
+  return { same, tenantId: answers[0]?.data };
+}
+
+/** Registers `receiver` as the default business's endpoint with the webhook CLI, as the README shows. */
+function registerReceiver(receiver, state) {
+  const result = spawnSync('npm', ['run', '-s', 'webhook', '--', 'set', '--business', 'default', '--url', receiver.url, '--persist-to', state], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (result.status !== 0) throw new Error(`npm run webhook -- set failed (exit ${result.status})`);
+  receiver.setSecret(result.stdout.trim().split('\n').at(-1));
+}
+
+/** Waits for the signed `tenant.password_changed` of the README's tenant to reach the receiver. */
+async function receivedReadmeChange(webhooks, tenantId) {
+  console.log('\n== tenant.password_changed of the README tenant, signed, at the webhook receiver');
+  for (let waited = 0; waited < WEBHOOK_WAIT_MS; waited += 250) {
+    const match = webhooks.events.find(({ event }) => event.type === 'tenant.password_changed' && event.data.tenantId === tenantId);
+    if (match) {
+      console.log(`verified ${match.id}: ${JSON.stringify(match.event)}`);
+      return webhooks.rejected.length === 0;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  console.error(`No event for tenant ${tenantId} within ${WEBHOOK_WAIT_MS} ms; rejected: ${JSON.stringify(webhooks.rejected)}`);
+  return false;
 }
 
 let passed = 0;
 let failed = 0;
 let server;
+let receiver;
 try {
   server = await startLocalServer({ script: 'src/index.ts', port: Number(process.env.WALKTHROUGH_PORT) || (await freePort()) });
   console.log(`Serving src/index.ts at ${server.base}`);
+  const webhooks = { events: [], rejected: [] };
+  receiver = await startWebhookReceiver({
+    onEvent: (received) => webhooks.events.push(received),
+    onRejected: (reason) => webhooks.rejected.push(reason),
+  });
+  registerReceiver(receiver, server.state);
+  // A key of another business, for the walkthrough script to show that it sees none of the first one's tenants.
+  const other = newApiKey('walkthrough', 'another-business');
+  if (putApiKeyRecord(other.storageKey, other.record, ['--local', '--persist-to', server.state]) !== 0) {
+    throw new Error('could not store the key of another business');
+  }
   for (const check of CHECKS) {
     console.log(`\n== ${check.name}`);
     const result = spawnSync(check.command, check.args, {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, BASE: server.base, KEY: server.apiKey },
+      env: { ...process.env, BASE: server.base, KEY: server.apiKey, OTHER_BUSINESS_KEY: other.key },
     });
     if (result.status === 0) {
       passed++;
@@ -88,12 +137,16 @@ try {
     }
   }
   console.log('\n== README.md walkthrough, as written');
-  if (runReadmeWalkthrough(server.base, server.apiKey)) passed++;
+  const readme = runReadmeWalkthrough(server.base, server.apiKey);
+  if (readme.same) passed++;
+  else failed++;
+  if (await receivedReadmeChange(webhooks, readme.tenantId)) passed++;
   else failed++;
 } catch (error) {
   console.error(`Could not serve the worker: ${error.message}`);
-  failed = CHECKS.length + 1 - passed;
+  failed = CHECKS.length + 2 - passed;
 } finally {
+  await receiver?.close();
   server?.stop();
 }
 

@@ -5,7 +5,9 @@
 #   bash examples/walkthrough.sh       # in another, from the project folder
 #
 # BASE is the server (default http://127.0.0.1:8787). KEY is an application key; without one, the
-# script creates a key in the local store with the key CLI. Each run registers a new user name.
+# script creates a key in the local store with the key CLI. OTHER_BUSINESS_KEY, if set, is a key of
+# another business: the script then checks that it reaches none of this tenant. Each run registers a
+# new user name.
 # It stops at the first answer that is not the expected one and exits with status 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,11 +30,12 @@ json() {
   ' "$ANSWER" "$1" 2>/dev/null || fail "the answer is not JSON: $ANSWER"
 }
 
-# send METHOD PATH [TOKEN] [BODY]: sets CODE (the HTTP status) and ANSWER (the body).
+# send METHOD PATH [TOKEN] [BODY] [DEVICE_TOKEN]: sets CODE (the HTTP status) and ANSWER (the body).
 send() {
   local args=(-s -o "$ANSWER_FILE" -w '%{http_code}' -X "$1" "$BASE$2" -H "X-API-Key: $KEY")
   if [[ -n ${3:-} ]]; then args+=(-H "X-Token: $3"); fi
   if [[ -n ${4:-} ]]; then args+=(-H 'Content-Type: application/json' -d "$4"); fi
+  if [[ -n ${5:-} ]]; then args+=(-H "X-Device-Token: $5"); fi
   CODE=$(curl "${args[@]}") || fail "no answer from $BASE$2 (is the server running? start it with npm start)"
   ANSWER=$(cat "$ANSWER_FILE")
 }
@@ -64,21 +67,38 @@ send POST /v1/register '' "{\"userName\":\"$USER_NAME\",\"password\":\"$PASSWORD
 check 'register' 201 SUCCESS
 TENANT_ID=$(json data)
 
-# 3. Log in: 200. Keep the token. A second login opens a second session of the same tenant.
+# 3. Log in: 200. Keep the token, and the device token for later logins from this client. A second
+#    login, presenting the device token, opens a second session and answers the same device token.
 LOGIN_BODY="{\"userName\":\"$USER_NAME\",\"password\":\"$PASSWORD\"}"
 send POST /v1/login '' "$LOGIN_BODY"
 check 'login' 200 SUCCESS
 TOKEN=$(json data.token)
-send POST /v1/login '' "$LOGIN_BODY"
-check 'login again (a second session)' 200 SUCCESS
+DEVICE=$(json data.deviceToken)
+send POST /v1/login '' "$LOGIN_BODY" "$DEVICE"
+check 'login again as a known device (a second session)' 200 SUCCESS
 OTHER_TOKEN=$(json data.token)
+[[ $(json data.deviceToken) == "$DEVICE" ]] || fail "login again as a known device: a new device token was issued"
 
-# 4. Request a concurrency stamp: 200, an upper-case GUID.
+# The same token through a key of another business answers 401: a business sees only its own tenants.
+if [[ -n ${OTHER_BUSINESS_KEY:-} ]]; then
+  SAVED_KEY=$KEY KEY=$OTHER_BUSINESS_KEY
+  send GET /v1/tenant/profile/change-password/request "$TOKEN"
+  check "the token with another business's key" 401 UNAUTHORIZED
+  send POST /v1/login '' "$LOGIN_BODY"
+  check "the same login with another business's key" 401 INVALID_CREDENTIALS
+  KEY=$SAVED_KEY
+fi
+
+# 4. Request a concurrency stamp: 200, an upper-case GUID. Every session of the tenant gets the same
+#    live stamp until a change uses it.
 send GET /v1/tenant/profile/change-password/request "$TOKEN"
 check 'request a stamp' 200 SUCCESS
 STAMP=$(json data)
 [[ $STAMP =~ ^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$ ]] ||
   fail "the stamp is not an upper-case GUID: $STAMP"
+send GET /v1/tenant/profile/change-password/request "$OTHER_TOKEN"
+check 'request a stamp from the second session' 200 SUCCESS
+[[ $(json data) == "$STAMP" ]] || fail "the second session got another stamp: $(json data), not $STAMP"
 
 # 5. Change the password: 200, data is the tenant id. The same request again answers 409.
 CHANGE_BODY="{\"existingPassword\":\"$PASSWORD\",\"newPassword\":\"$NEW_PASSWORD\",\"concurrencyStamp\":\"$STAMP\"}"
@@ -91,7 +111,7 @@ check 'send the same change again (stamp used up)' 409 CHANGE_PASSWORD_FAILED
 # 6. The old password no longer logs in; the new one does.
 send POST /v1/login '' "$LOGIN_BODY"
 check 'log in with the old password' 401 INVALID_CREDENTIALS
-send POST /v1/login '' "{\"userName\":\"$USER_NAME\",\"password\":\"$NEW_PASSWORD\"}"
+send POST /v1/login '' "{\"userName\":\"$USER_NAME\",\"password\":\"$NEW_PASSWORD\"}" "$DEVICE"
 check 'log in with the new password' 200 SUCCESS
 NEW_TOKEN=$(json data.token)
 

@@ -1,34 +1,28 @@
 // Operator CLI for application keys (X-API-Key), stored in the API_KEYS KV namespace by hash only.
-//   npm run api-key -- create --name <name> [--remote]   prints the new key alone on the last line
+//   npm run api-key -- create --name <name> [--business <slug>] [--remote]   prints the new key alone on the last line
 //   npm run api-key -- list [--remote]
 //   npm run api-key -- revoke <id> [--remote]
-import { API_KEY_ID_PATTERN, API_KEY_STORAGE_PREFIX as PREFIX } from '../src/auth/api-key-format.ts';
+import {
+  API_KEY_ID_PATTERN,
+  API_KEY_STORAGE_PREFIX as PREFIX,
+  BUSINESS_PATTERN,
+  DEFAULT_BUSINESS,
+} from '../src/auth/api-key-format.ts';
 import { newApiKey, putApiKeyRecord } from './lib/api-keys.mjs';
-import { wrangler } from './lib/wrangler.mjs';
+import { fail, parseJsonOutput, wrangler } from './lib/wrangler.mjs';
 
-const USAGE = 'usage: npm run api-key -- create --name <name> | list | revoke <id>   [--remote]';
+const USAGE = 'usage: npm run api-key -- create --name <name> [--business <slug>] | list | revoke <id>   [--remote]';
+const VALUED_OPTIONS = ['--name', '--business'];
 
 const args = process.argv.slice(2);
 const target = args.includes('--remote') ? '--remote' : '--local';
-const positional = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--name');
+const positional = args.filter((arg, i) => !arg.startsWith('--') && !VALUED_OPTIONS.includes(args[i - 1]));
 const [command, idArgument] = positional;
-
-function fail(message) {
-  console.error(message);
-  process.exit(1);
-}
 
 function kv(kvArgs, options) {
   const result = wrangler(['kv', 'key', ...kvArgs, '--binding', 'API_KEYS', target], options);
   if (result.status !== 0) fail(`wrangler kv ${kvArgs[0]} failed (exit ${result.status}).`);
   return result.stdout;
-}
-
-/** Wrangler may print banners around JSON output; take the JSON value alone. */
-function parseJsonOutput(text) {
-  const start = text.search(/[[{]/);
-  if (start < 0) fail('wrangler returned no JSON.');
-  return JSON.parse(text.slice(start));
 }
 
 function keysWithPrefix(prefix) {
@@ -40,13 +34,27 @@ function putRecord(storageKey, record) {
   if (status !== 0) fail(`wrangler kv put failed (exit ${status}).`);
 }
 
+/** The value after `option`, undefined when the option is absent; a missing value is a usage error. */
+function optionValue(option) {
+  const index = args.indexOf(option);
+  if (index < 0) return undefined;
+  const value = args[index + 1];
+  if (!value || value.startsWith('--')) fail(USAGE);
+  return value;
+}
+
 function create() {
-  const nameIndex = args.indexOf('--name');
-  const name = nameIndex >= 0 ? args[nameIndex + 1] : undefined;
-  if (!name || name.startsWith('--')) fail(USAGE);
-  const { key, storageKey, record } = newApiKey(name);
+  const name = optionValue('--name');
+  if (!name) fail(USAGE);
+  const business = optionValue('--business') ?? DEFAULT_BUSINESS;
+  if (!BUSINESS_PATTERN.test(business)) {
+    fail(`--business must be lower-case letters, digits and hyphens, 1 to 63 characters, not starting with a hyphen (got ${business}).`);
+  }
+  const { key, storageKey, record } = newApiKey(name, business);
   putRecord(storageKey, record);
-  console.log(`Created key ${record.id} (${name}) in the ${target.slice(2)} namespace. It is shown once; store it now:`);
+  console.log(
+    `Created key ${record.id} (${name}) of business ${business} in the ${target.slice(2)} namespace. It is shown once; store it now:`,
+  );
   console.log(key);
 }
 
@@ -55,7 +63,8 @@ function list() {
   if (keys.length === 0) console.log('No keys.');
   for (const { metadata } of keys) {
     const state = metadata?.revokedAt ? `revoked ${metadata.revokedAt}` : 'active';
-    console.log(`${metadata?.id ?? '?'}  ${metadata?.name ?? '?'}  created ${metadata?.createdAt ?? '?'}  ${state}`);
+    const business = metadata?.business ?? DEFAULT_BUSINESS;
+    console.log(`${metadata?.id ?? '?'}  ${metadata?.name ?? '?'}  business ${business}  created ${metadata?.createdAt ?? '?'}  ${state}`);
   }
 }
 

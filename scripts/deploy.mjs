@@ -2,9 +2,10 @@
 //   1. `wrangler whoami`: you are logged in (`npx wrangler login`) or CLOUDFLARE_API_TOKEN is set.
 //   2. While wrangler.toml still holds the placeholder ids: `wrangler d1 create` and
 //      `wrangler kv namespace create`, and the printed ids are written into wrangler.toml.
-//   3. `wrangler d1 migrations apply DB --remote`.
-//   4. If the PASSWORD_PEPPER environment variable is set: `wrangler secret put PASSWORD_PEPPER`.
-//   5. `wrangler deploy`.
+//   3. `wrangler queues create` for each queue of wrangler.toml that `wrangler queues info` does not find.
+//   4. `wrangler d1 migrations apply DB --remote`.
+//   5. If the PASSWORD_PEPPER environment variable is set: `wrangler secret put PASSWORD_PEPPER`.
+//   6. `wrangler deploy`.
 // `npm run deploy -- --dry-run` prints the commands and runs none of them.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +89,17 @@ createIfPlaceholder({
   idPattern: KV_ID_IN_OUTPUT,
   replacement: (id) => `id = "${id}"`,
 });
+
+// The webhook queues: the deploy fails on a consumer of a queue that does not exist.
+const queueNames = new Set([...readConfig().matchAll(/^(?:queue|dead_letter_queue)\s*=\s*"([^"]+)"/gm)].map((match) => match[1]));
+for (const name of queueNames) {
+  if (!dryRun && step(['queues', 'info', name], { capture: true }).status === 0) {
+    console.log(`Queue ${name} exists; nothing to create.`);
+    continue;
+  }
+  const created = step(['queues', 'create', name]);
+  if (created.status !== 0) fail(`Creating queue ${name} failed (exit ${created.status}). Nothing was deployed.`);
+}
 
 // A piped stdin answers wrangler's "continue?" with its non-interactive default, yes.
 const migrated = step(['d1', 'migrations', 'apply', 'DB', '--remote'], { input: '' });

@@ -3,13 +3,9 @@
 // (BASE, default http://127.0.0.1:8787). Prints the key, the user name and the password.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { newApiKey, putApiKeyRecord } from './lib/api-keys.mjs';
+import { fail } from './lib/wrangler.mjs';
 
 const BASE = (process.env.BASE ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
-
-function fail(message) {
-  console.error(message);
-  process.exit(1);
-}
 
 try {
   await fetch(`${BASE}/openapi.json`);

@@ -1,6 +1,7 @@
 // npm start: apply the D1 migrations to the local store in .wrangler/, then serve the API.
 // Extra arguments go to `wrangler dev`, e.g. `npm start -- --port 8788`.
 import { spawn } from 'node:child_process';
+import { LOCAL_VARS } from './lib/local-server.mjs';
 import { WRANGLER_BIN, wrangler } from './lib/wrangler.mjs';
 
 const args = process.argv.slice(2);
@@ -16,9 +17,10 @@ console.log(`
   API:   ${base}/v1
   Docs:  ${base}/docs   (OpenAPI document: ${base}/openapi.json)
   Key:   npm run api-key -- create --name demo
+  Events: npm run webhook:listen   (prints the webhooks of business "default" as they arrive)
 `);
 
-const devArgs = ['dev', '--ip', '127.0.0.1', ...(portIndex >= 0 || args.some((a) => a.startsWith('--port=')) ? [] : ['--port', port]), ...args];
+const devArgs = ['dev', '--ip', '127.0.0.1', ...LOCAL_VARS, ...(portIndex >= 0 || args.some((a) => a.startsWith('--port=')) ? [] : ['--port', port]), ...args];
 const child = spawn(process.execPath, [WRANGLER_BIN, ...devArgs], {
   stdio: 'inherit',
   env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },

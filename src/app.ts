@@ -33,9 +33,9 @@ app.use(
   '/v1/*',
   cors({
     origin: '*',
-    allowHeaders: ['Content-Type', 'X-API-Key', 'X-Token', 'X-Request-Id'],
+    allowHeaders: ['Content-Type', 'X-API-Key', 'X-Token', 'X-Device-Token', 'X-Request-Id'],
     allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
-    exposeHeaders: ['Retry-After', 'X-Request-Id'],
+    exposeHeaders: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-Request-Id'],
     maxAge: 600,
   }),
 );

@@ -11,13 +11,23 @@ export const PBKDF2_MIN_ACCEPTED_ITERATIONS = 1_000;
 
 export const PASSWORD_MAX_LENGTH = 128;
 /**
- * A new password may not be any of the tenant's last PASSWORD_HISTORY_SIZE passwords, the current
- * one included. Each earlier one costs a PBKDF2 derivation per change, so the current password is
- * compared as a string and only PASSWORD_HISTORY_SIZE - 1 history entries are derived.
+ * Upper bound of the PASSWORD_HISTORY setting (how many passwords, the current one included, a new
+ * one may not repeat). Under the tenant's one salt a deeper history costs no derivation, only rows.
  */
-export const PASSWORD_HISTORY_SIZE = 5;
+export const PASSWORD_HISTORY_MAX = 24;
 /** A cap in UTF-16 units applied before any normalization or hashing, so huge inputs cost nothing. */
 export const PASSWORD_INPUT_MAX_CHARS = 512;
+
+/** zxcvbn scores 0–4; 3 means an estimated 10^8 guesses or more ("safely unguessable" online). */
+export const PASSWORD_MIN_STRENGTH_SCORE = 3;
+/**
+ * How much of a password zxcvbn estimates (UTF-16 units). Its matching grows faster than linearly
+ * with length; a prefix this long that is guessable makes the whole guessable, and one that is not
+ * already passes, so the rest of a long passphrase costs nothing.
+ */
+export const PASSWORD_STRENGTH_WINDOW = 48;
+/** Letter substitutions ('@' for 'a') zxcvbn tries per variant; each one multiplies its work. */
+export const PASSWORD_STRENGTH_L33T_SUBSTITUTIONS = 2;
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const MAX_CREDENTIAL_HEADER_CHARS = 512;
@@ -35,6 +45,42 @@ export const CHANGE_CLAIM_HOLD_MS = 30_000;
 /** Upper bound on the lockout that grows with each repeated lockout. */
 export const MAX_LOCKOUT_MINUTES = 24 * 60;
 
+/**
+ * A password check admitted but never reported back (its request died) stops holding its share of
+ * the failure budget after this long, so it cannot block the scope for good.
+ */
+export const CHECK_HOLD_MS = 30_000;
+/**
+ * How long a check waits for the checks in flight to finish when they hold what is left of the
+ * budget; it is then refused with Retry-After: 1, uncounted. Several derivations' worth.
+ */
+export const CHECK_WAIT_MS = 5_000;
+
+/**
+ * The window of LOGIN_FAILURES, the Rate Limiting binding counting logins per key and client
+ * address (`period` in wrangler.toml; the binding allows 10 or 60 seconds).
+ */
+export const LOGIN_FAILURES_PERIOD_SECONDS = 60;
+
+export const DEVICE_SECRET_BYTES = 32;
+/** Device tokens kept per user name; a login beyond this forgets the one used least recently. */
+export const MAX_DEVICES_PER_USER = 100;
+
+/** The queues of wrangler.toml: the worker's `queue()` handler tells the two apart by name. */
+export const EVENTS_QUEUE = 'storegister-events';
+export const DEAD_EVENTS_QUEUE = 'storegister-events-dead';
+/** A receiver slower than this counts as a failed delivery, retried like any other. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** The first retry waits this long; each next one twice as long, up to WEBHOOK_RETRY_MAX_SECONDS. */
+export const WEBHOOK_RETRY_BASE_SECONDS = 30;
+export const WEBHOOK_RETRY_MAX_SECONDS = 4 * 60 * 60;
+/** An outbox row this old that no request handed to the queue is sent by the cron sweep. */
+export const OUTBOX_SWEEP_AFTER_MS = 60_000;
+/** Delivered (or owed to no endpoint) events are pruned this long after delivery; failed ones stay. */
+export const OUTBOX_RETENTION_DAYS = 7;
+/** A Durable Object that could not hand its events to the queue tries again this much later. */
+export const OBJECT_EVENT_RESEND_MS = 30_000;
+
 export interface Settings {
   sessionTtlMs: number;
   sessionIdleMs: number;
@@ -43,6 +89,12 @@ export interface Settings {
   failedAttemptWindowMs: number;
   lockoutMs: number;
   passwordMinLength: number;
+  /** How long a device token stays valid after the login that issued or last presented it. */
+  deviceTokenTtlMs: number;
+  /** The `limit` of the LOGIN_FAILURES binding, as documented to clients; wrangler.toml sets the binding's. */
+  loginFailuresPerMinute: number;
+  /** A new password may not be any of the last this many, the current one included. */
+  passwordHistory: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -65,6 +117,9 @@ export function settingsFrom(env: object): Settings {
     failedAttemptWindowMs: read('FAILED_ATTEMPT_WINDOW_MINUTES', 15) * MINUTE_MS,
     lockoutMs: read('LOCKOUT_MINUTES', 15) * MINUTE_MS,
     passwordMinLength: Math.min(read('PASSWORD_MIN_LENGTH', 8), PASSWORD_MAX_LENGTH),
+    deviceTokenTtlMs: read('DEVICE_TOKEN_TTL_DAYS', 90) * 24 * 60 * MINUTE_MS,
+    loginFailuresPerMinute: read('LOGIN_FAILURES_PER_MINUTE', 30),
+    passwordHistory: Math.min(read('PASSWORD_HISTORY', 5), PASSWORD_HISTORY_MAX),
   };
 }
 

@@ -1,7 +1,10 @@
 import type { Context } from 'hono';
+import { clientAddress, spendLoginBudget } from './auth/login-spraying';
 import { pepperFrom, settingsFrom } from './config';
+import { enqueueCommitted } from './events/publish';
 import { logEvent, type LoggedEvent } from './logging';
 import { loginThrottle, tenantSessions } from './sessions/stub';
+import type { ChangeRead } from './tenants/change-read';
 import type { Deps } from './tenants/deps';
 import { openDatabase } from './tenants/repository';
 
@@ -11,7 +14,11 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     apiKeyId: string;
+    /** The business of the request's key: the only tenants the request may see. */
+    business: string;
     session: SessionIdentity;
+    /** A password change's D1 read, started while the session is validated (src/read-ahead.ts). */
+    changeRead: Promise<ChangeRead>;
     logEvents: LoggedEvent[];
     /** The error code of a failed request, for its log line. */
     errorCode: string | undefined;
@@ -25,13 +32,28 @@ export interface SessionIdentity {
 
 /** What a route hands its workflow: this request's bindings, settings, id and log. */
 export function depsFrom(c: Context<AppEnv>): Deps {
+  const business = c.get('business');
+  const settings = settingsFrom(c.env);
+  const log: Deps['log'] = (level, event, fields) => logEvent(c, level, event, fields);
   return {
     db: openDatabase(c.env.DB),
-    sessionsOf: (tenantId) => tenantSessions(c.env, tenantId),
-    loginThrottleOf: (userName) => loginThrottle(c.env, userName),
-    settings: settingsFrom(c.env),
+    business,
+    sessionsOf: (tenantId) => tenantSessions(c.env, business, tenantId),
+    loginThrottleOf: (userName) => loginThrottle(c.env, business, userName),
+    spendLoginBudget: () =>
+      spendLoginBudget(
+        c.env.LOGIN_FAILURES,
+        {
+          apiKeyId: c.get('apiKeyId'),
+          address: clientAddress(c.req.header('CF-Connecting-IP')),
+          perMinute: settings.loginFailuresPerMinute,
+        },
+        log,
+      ),
+    settings,
     pepper: pepperFrom(c.env),
     requestId: c.get('requestId'),
-    log: (level, event, fields) => logEvent(c, level, event, fields),
+    log,
+    sendEvent: (event) => c.executionCtx.waitUntil(enqueueCommitted(c.env, event)),
   };
 }

@@ -1,8 +1,11 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { describeError } from './error-description';
 import { logEvent } from './logging';
 import type { ErrorEntry, FailureEnvelope, SuccessEnvelope } from './schemas';
+
+export { describeError };
 
 /** The contract's error codes, their HTTP status and the default human message. */
 export const ERRORS = {
@@ -90,10 +93,4 @@ export function handleError(error: Error, c: Context): Response {
   }
   logEvent(c, 'error', 'request.unhandled', { cause: describeError(error) });
   return renderApiError(c, new ApiError('SOMETHING_WENT_WRONG'));
-}
-
-/** Name and message only: enough to diagnose, and never request data. */
-export function describeError(error: unknown): string | undefined {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return error === undefined ? undefined : String(error);
 }

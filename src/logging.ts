@@ -62,3 +62,11 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
 
 /** How a workflow records an event without holding the request's context; see `logEvent`. */
 export type Log = (level: Level, event: string, fields?: Record<string, unknown>) => void;
+
+/** One JSON line for work outside a request: queue batches, the cron sweep, Durable Object alarms. */
+export const logJob: Log = (level, event, fields = {}) => {
+  const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...fields });
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+};

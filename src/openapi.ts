@@ -1,7 +1,8 @@
-import type { OpenAPIHono, z } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppEnv } from './context';
 import { ERRORS, type ErrorCode } from './errors';
+import { documentWebhooks } from './events/webhook-docs';
 import { FailureEnvelope } from './schemas';
 import { BODY_TOO_LARGE, NOT_JSON } from './validate';
 
@@ -21,15 +22,38 @@ export const jsonRequest = <T extends z.ZodType>(schema: T) => ({
   body: { required: true as const, content: { 'application/json': { schema } } },
 });
 
+/** Response headers, documented as a zod object whose keys are the header names. */
+type ResponseHeaders = z.ZodObject<Record<string, z.ZodType>>;
+
 interface FailureResponse {
   description: string;
+  headers?: ResponseHeaders;
   content: { 'application/json': { schema: typeof FailureEnvelope; examples: Record<string, { value: unknown }> } };
 }
 
+/** Every 429 says when to try again. */
+const RETRY_AFTER = z.object({
+  'Retry-After': z.number().int().min(1).openapi({ description: 'Seconds to wait before trying again.', example: 900 }),
+});
+
+/** Adds headers to the documented responses, by status, keeping the headers they had. */
+export function withHeaders<R extends Record<number, { description: string; headers?: ResponseHeaders }>>(
+  responses: R,
+  byStatus: Partial<Record<keyof R & number, ResponseHeaders>>,
+): R {
+  const added = Object.entries(byStatus).map(([status, headers]) => {
+    const response = responses[Number(status)];
+    const shape = { ...response.headers?.shape, ...(headers as ResponseHeaders).shape };
+    return [status, { ...response, headers: z.object(shape) }];
+  });
+  return { ...responses, ...Object.fromEntries(added) };
+}
+
 /** One documented failure status: the envelope schema and an example per code. */
-function failureResponse(description: string, examples: [ErrorCode, string][]): FailureResponse {
+function failureResponse(description: string, examples: [ErrorCode, string][], status?: number): FailureResponse {
   return {
     description,
+    ...(status === 429 ? { headers: RETRY_AFTER } : {}),
     content: {
       'application/json': {
         schema: FailureEnvelope,
@@ -61,6 +85,7 @@ export function errorResponses<const C extends readonly ErrorCode[]>(codes: C) {
       failureResponse(
         group.join(', '),
         group.map((code) => [code, ERRORS[code].message]),
+        status,
       ),
     ]),
   );
@@ -80,7 +105,10 @@ export function serveApiDocs(app: OpenAPIHono<AppEnv>): void {
     type: 'apiKey',
     in: 'header',
     name: 'X-API-Key',
-    description: 'Application key, created with `npm run api-key -- create --name <name>`.',
+    description:
+      'Application key of one business (self-storage company), created with ' +
+      '`npm run api-key -- create --name <name> [--business <slug>]`. A key sees only the tenants of its business, ' +
+      'and a session token works only with keys of the business that issued it.',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'Token', {
     type: 'apiKey',
@@ -89,6 +117,7 @@ export function serveApiDocs(app: OpenAPIHono<AppEnv>): void {
     description: 'Session token returned by POST /v1/login.',
   });
 
+  documentWebhooks(app);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -99,7 +128,7 @@ export function serveApiDocs(app: OpenAPIHono<AppEnv>): void {
         'the existing password and a single-use concurrency stamp. Every response is the envelope ' +
         '`{ data, succeeded, status, errors }`.',
     },
-    tags: [{ name: 'Authentication' }, { name: 'Password change' }],
+    tags: [{ name: 'Authentication' }, { name: 'Password change' }, { name: 'Webhooks' }],
   });
 
   // The page loads Scalar's bundle from this worker's static assets (scripts/docs-assets.mjs puts it

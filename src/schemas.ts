@@ -14,6 +14,22 @@ function requiredString(options: { min?: number; max: number; maxMessageLength?:
     .max(options.max, { error: `must be at most ${options.maxMessageLength ?? options.max} characters long` });
 }
 
+/**
+ * Well-formed Unicode: a lone UTF-16 surrogate would be encoded as U+FFFD, so two different strings
+ * would hash alike. In a `u` pattern a lone surrogate is a code point of category Cs, which is what
+ * String.prototype.isWellFormed rejects; written as patterns, the rules show in the OpenAPI document.
+ */
+const WELL_FORMED = /^\P{Cs}*$/u;
+/** No control characters (category Cc: NUL, tab, line breaks, DEL, C1). */
+const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+
+const wellFormed = <T extends z.ZodString>(schema: T) =>
+  schema.regex(WELL_FORMED, { error: 'must be well-formed Unicode (no lone UTF-16 surrogates)' });
+
+/** Text a tenant chooses (a new password, a name): well-formed, and no control characters. */
+const printable = <T extends z.ZodString>(schema: T) =>
+  wellFormed(schema).regex(NO_CONTROL_CHARACTERS, { error: 'must not contain control characters' });
+
 /** User names are emails, compared case-insensitively: trimmed and lower-cased before anything else. */
 const userName = () =>
   z
@@ -31,6 +47,7 @@ export const EXAMPLE_STAMP = 'A55C13AC-FDCC-45B0-8BE5-138DBA9902E4';
 export const EXAMPLE_LOGIN_RESULT = {
   token: `${EXAMPLE_TENANT_ID}.${'0f'.repeat(16)}.${'ExampleSecret'.padEnd(43, '_')}`,
   expiresAt: '2026-11-29T01:21:00.211Z',
+  deviceToken: `${'5e'.repeat(16)}.${'ExampleDeviceSecret'.padEnd(43, '_')}`,
   authContactBookInfo: {
     id: EXAMPLE_TENANT_ID,
     firstName: 'Jane',
@@ -47,12 +64,12 @@ export const TenantId = z
 export const ConcurrencyStamp = z.string().openapi({
   format: 'uuid',
   example: EXAMPLE_STAMP,
-  description: 'Single-use stamp; expires, and is superseded by the next one issued.',
+  description: "The tenant's live stamp: the same for every session until a change uses it or it expires.",
 });
 
 const password = (description: string) =>
-  requiredString({ max: PASSWORD_INPUT_MAX_CHARS, maxMessageLength: PASSWORD_MAX_LENGTH }).openapi({
-    description: `${description} The policy allows at most ${PASSWORD_MAX_LENGTH} characters; longer input is refused before hashing.`,
+  printable(requiredString({ max: PASSWORD_INPUT_MAX_CHARS, maxMessageLength: PASSWORD_MAX_LENGTH })).openapi({
+    description: `${description} The policy allows at most ${PASSWORD_MAX_LENGTH} characters; longer input is refused before hashing. Well-formed Unicode without control characters.`,
     example: 'correct horse battery staple',
   });
 
@@ -62,8 +79,8 @@ export const RegisterBody = z
       .pipe(z.email({ error: 'must be an email address' }))
       .openapi({ format: 'email', example: 'jane.doe@example.com' }),
     password: password('Must pass the password policy.'),
-    firstName: requiredString({ min: 2, max: 60 }).openapi({ example: 'Jane' }),
-    lastName: requiredString({ min: 2, max: 60 }).openapi({ example: 'Doe' }),
+    firstName: printable(requiredString({ min: 2, max: 60 })).openapi({ example: 'Jane' }),
+    lastName: printable(requiredString({ min: 2, max: 60 })).openapi({ example: 'Doe' }),
     phoneNumber: z
       .string({ error: 'must be a string' })
       .max(15, { error: 'must be at most 15 characters long' })
@@ -75,13 +92,16 @@ export const RegisterBody = z
 export const LoginBody = z
   .object({
     userName: userName().openapi({ example: 'jane.doe@example.com' }),
-    password: requiredString({ max: PASSWORD_INPUT_MAX_CHARS }).openapi({ example: 'correct horse battery staple' }),
+    // Control characters stay allowed: passwords set before the rule (or imported) may hold them.
+    password: wellFormed(requiredString({ max: PASSWORD_INPUT_MAX_CHARS })).openapi({ example: 'correct horse battery staple' }),
   })
   .openapi('LoginRequest');
 
 export const ChangePasswordBody = z
   .object({
-    existingPassword: requiredString({ max: PASSWORD_INPUT_MAX_CHARS }).openapi({ example: 'correct horse battery staple' }),
+    existingPassword: wellFormed(requiredString({ max: PASSWORD_INPUT_MAX_CHARS })).openapi({
+      example: 'correct horse battery staple',
+    }),
     newPassword: password('Must pass the password policy and differ from the existing password.').openapi({
       example: 'a new and longer passphrase',
     }),
@@ -106,6 +126,12 @@ export const LoginResult = z
   .object({
     token: z.string().openapi({ description: 'Send as X-Token on session routes.' }),
     expiresAt: z.string().openapi({ format: 'date-time' }),
+    deviceToken: z.string().openapi({
+      description:
+        "Keep it on this device and send it as X-Device-Token on this user's later logins: failed passwords are " +
+        "then counted for this device alone, so nobody else's failures can lock it out. The same token comes back " +
+        'while it is valid (each such login renews it for DEVICE_TOKEN_TTL_DAYS, default 90); a new one otherwise.',
+    }),
     authContactBookInfo: AuthContactBookInfo,
   })
   .openapi('LoginResult');

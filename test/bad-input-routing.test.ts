@@ -99,6 +99,18 @@ describe('OPTIONS on the API', () => {
 
     expect(reply.status).toBe(204);
     expect(reply.headers.get('Access-Control-Allow-Headers')).toMatch(/X-API-Key/i);
+    expect(reply.headers.get('Access-Control-Allow-Headers')).toMatch(/X-Device-Token/i);
+  });
+
+  it('should let a browser portal read Retry-After and the RateLimit headers of a login answer', async () => {
+    const reply = await callRaw(ROUTES.login.path, {
+      method: 'POST',
+      headers: { Origin: 'https://portal.example.com', 'Content-Type': 'application/json' },
+      body: {},
+    });
+
+    const exposed = (reply.headers.get('Access-Control-Expose-Headers') ?? '').toLowerCase().split(/\s*,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['retry-after', 'ratelimit-policy', 'ratelimit']));
   });
 
   it.each([

@@ -53,7 +53,7 @@ describe('PUT /v1/tenant/profile/change-password, concurrently', () => {
 });
 
 describe('PUT /v1/tenant/profile/change-password, wrong existing passwords', () => {
-  it('should lock out after 5 wrong existing passwords, with Retry-After and without deriving', async () => {
+  it('should refuse the session after 5 wrong existing passwords, with Retry-After and without deriving, and revoke it', async () => {
     const { tenant, token, body } = await tenantReadyToChange();
     const attempt = (existingPassword: string) => changePassword(tenant, token, body({ existingPassword }));
     for (let i = 0; i < MAX_FAILED_ATTEMPTS; i++) expectFailure(await attempt(`wrong guess ${i}`), 400, 'MISMATCH_EXISTING_PASSWORD');
@@ -66,6 +66,7 @@ describe('PUT /v1/tenant/profile/change-password, wrong existing passwords', () 
     expectFailure(locked!, 429, 'TOO_MANY_ATTEMPTS');
     expect(Number(locked!.headers.get('Retry-After'))).toBeGreaterThan(0);
     expect(derivations).toHaveLength(0);
+    expectFailure(await stampReply(tenant, token), 401, 'UNAUTHORIZED');
     await login(tenant);
   });
 
@@ -82,9 +83,10 @@ describe('PUT /v1/tenant/profile/change-password, wrong existing passwords', () 
     expect(statuses.every((s) => ['MISMATCH_EXISTING_PASSWORD', 'CHANGE_PASSWORD_FAILED', 'TOO_MANY_ATTEMPTS'].includes(s))).toBe(
       true,
     );
-    // Whatever got through, the sixth checked guess overall is refused.
+    // Whatever got through, the sixth checked guess of the session is refused, and the session ends.
     const remaining = MAX_FAILED_ATTEMPTS - checked;
     for (let i = 0; i < remaining; i++) expectFailure(await guess(100 + i), 400, 'MISMATCH_EXISTING_PASSWORD');
     expectFailure(await guess(200), 429, 'TOO_MANY_ATTEMPTS');
+    expectFailure(await guess(300), 401, 'UNAUTHORIZED');
   });
 });

@@ -6,11 +6,11 @@ import { freshPassphrase } from './support/builders';
 import { rowCount, tenantRow } from './support/db';
 import { expectFailure, expectSuccess } from './support/envelope';
 import { envWith, failingKv, faultyD1, faultyDurableObjects } from './support/faults';
-import { changePassword, login, loginReply, registerTenant, stampReply, tenantReadyToChange } from './support/tenants';
+import { changePassword, login, loginReply, registerTenant, stampReply, tenantReadyToChange, type TestTenant } from './support/tenants';
 
 /** Ages every stamp claim of the tenant's Durable Object past its hold, then runs its alarm. */
-async function settleClaimsNow(tenantId: string) {
-  const stub = tenantSessions(env, tenantId);
+async function settleClaimsNow(tenant: TestTenant) {
+  const stub = tenantSessions(env, tenant.business, tenant.id);
   await runInDurableObject(stub, (_instance, state) => {
     state.storage.sql.exec('UPDATE claims SET held_until = 0');
   });
@@ -100,7 +100,7 @@ describe('faults injected at the bindings', () => {
       const { tenant, token, body } = await tenantReadyToChange();
       const newPassword = freshPassphrase();
       const reply = await changePassword(tenant, token, body({ newPassword }), {
-        env: envWith({ DB: faultyD1({ failOn: /^update "tenants" set "password_hash"|^select "id" from "tenants"/, afterCommit }) }),
+        env: envWith({ DB: faultyD1({ failOn: /^update "tenants" set "password_hash"|^select "created_at" from "audit_events"/, afterCommit }) }),
       });
       expectFailure(reply, 500, 'SOMETHING_WENT_WRONG');
       // Whatever the client was told, the stored state is whole: exactly one of the two passwords works.
@@ -123,17 +123,17 @@ describe('faults injected at the bindings', () => {
     const newPassword = freshPassphrase();
 
     const reply = await changePassword(tenant, token, body({ newPassword }), {
-      env: envWith({ TENANT_SESSIONS: faultyDurableObjects(['finishAttempt']) }),
+      env: envWith({ TENANT_SESSIONS: faultyDurableObjects(['finishChange']) }),
     });
 
     expect(expectSuccess(reply)).toBe(tenant.id);
     await login(tenant, newPassword);
     // The claim outlives its hold; the alarm reads D1's audit row, sees the commit and revokes the rest.
-    await settleClaimsNow(tenant.id);
+    await settleClaimsNow(tenant);
     expectFailure(await stampReply(tenant, other), 401, 'UNAUTHORIZED');
     expectSuccess(await stampReply(tenant, token));
     // Settling again is harmless: the caller stays logged in.
-    await settleClaimsNow(tenant.id);
+    await settleClaimsNow(tenant);
     expectSuccess(await stampReply(tenant, token));
   });
 
@@ -145,13 +145,13 @@ describe('faults injected at the bindings', () => {
     const failed = await changePassword(tenant, token, change, {
       env: envWith({
         DB: faultyD1({ failOn: /^update "tenants" set "password_hash"/ }),
-        TENANT_SESSIONS: faultyDurableObjects(['finishAttempt']),
+        TENANT_SESSIONS: faultyDurableObjects(['finishChange']),
       }),
     });
     expectFailure(failed, 500, 'SOMETHING_WENT_WRONG');
 
-    await settleClaimsNow(tenant.id);
-    const sessionIds = await runInDurableObject(tenantSessions(env, tenant.id), (_instance, state) =>
+    await settleClaimsNow(tenant);
+    const sessionIds = await runInDurableObject(tenantSessions(env, tenant.business, tenant.id), (_instance, state) =>
       state.storage.sql.exec<{ id: string }>('SELECT id FROM sessions ORDER BY id').toArray().map((row) => row.id),
     );
     expect(sessionIds).toEqual([token.split('.')[1], other.split('.')[1]].sort());

@@ -1,22 +1,13 @@
 import { env } from 'cloudflare:workers';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { changeBody, freshPassphrase, wrongPassword as makeWrongPassword } from './support/builders';
+import { captureConsoleLines } from './support/console-lines';
 import { tenantRow } from './support/db';
 import { envWith, faultyD1 } from './support/faults';
 import { callLogin, changePassword, login, loginReply, registerTenant, requestStamp } from './support/tenants';
 
 describe('structured logs', () => {
-  let lines: string[] = [];
-
-  beforeEach(() => {
-    lines = [];
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map(String).join(' '));
-      });
-    }
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const lines = captureConsoleLines();
 
   it('should log one JSON line per request, with its request id, and never a password, token, key or hash', async () => {
     const tenant = await registerTenant();

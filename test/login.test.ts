@@ -45,7 +45,7 @@ describe('POST /v1/login', () => {
       const reply = await attemptLogin(tenant.apiKey, tenant.userName, tenant.password);
 
       const data = expectSuccess(reply);
-      expect(Object.keys(data).sort()).toEqual(['authContactBookInfo', 'expiresAt', 'token']);
+      expect(Object.keys(data).sort()).toEqual(['authContactBookInfo', 'deviceToken', 'expiresAt', 'token']);
       expect(data.token).toEqual(expect.any(String));
       expect(data.token.length).toBeGreaterThan(20);
       expect(data.authContactBookInfo).toEqual({
@@ -351,7 +351,7 @@ describe('POST /v1/login, lockout and enumeration', () => {
     const firstWait = Number((await lockOut(tenant)).headers.get('Retry-After'));
 
     // Let the first lockout run out, then fail again.
-    await runInDurableObject(loginThrottle(env, tenant.userName), (_instance, state) => {
+    await runInDurableObject(loginThrottle(env, tenant.business, tenant.userName), (_instance, state) => {
       state.storage.sql.exec('UPDATE attempts SET locked_until = 0, window_started_at = 0');
     });
     const second = await lockOut(tenant);

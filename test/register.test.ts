@@ -53,14 +53,16 @@ describe('POST /v1/register', () => {
     });
 
     it('should accept a password of exactly 128 code points made of characters outside the BMP', async () => {
-      // 128 emoji are 256 UTF-16 units: the limit is counted in code points.
-      const reply = await register(registerBody({ password: '\u{1F600}\u{1F511}'.repeat(64) }));
+      // 128 emoji are 256 UTF-16 units: the limit is counted in code points. Spread out, so no pattern repeats.
+      const emoji = Array.from({ length: 128 }, (_, i) => String.fromCodePoint(0x1f400 + ((i * 37) % 128))).join('');
+      const reply = await register(registerBody({ password: emoji }));
 
       expect(expectSuccess(reply, 201)).toMatch(UPPER_CASE_GUID);
     });
 
-    it('should accept a password of exactly 8 characters', async () => {
-      const reply = await register(registerBody({ password: 'k7#Qz!9w' }));
+    it('should accept a password of exactly 8 characters, when they are not guessable', async () => {
+      // Eight random ASCII characters are within zxcvbn's 10^8 guesses; eight emoji are not.
+      const reply = await register(registerBody({ password: '🔐🔑🔒🔓🛡🧷🧲🧰' }));
 
       expect(expectSuccess(reply, 201)).toMatch(UPPER_CASE_GUID);
     });

@@ -11,7 +11,7 @@ const { sessionIdleMs } = settingsFrom(env);
 /** Rewrites one session's timestamps in the tenant's Durable Object, as if time had passed. */
 async function age(tenant: TestTenant, token: string, changes: { lastUsedAt?: number; expiresAt?: number }) {
   const sessionId = token.split('.')[1];
-  await runInDurableObject(tenantSessions(env, tenant.id), (_instance, state) => {
+  await runInDurableObject(tenantSessions(env, tenant.business, tenant.id), (_instance, state) => {
     if (changes.lastUsedAt !== undefined) {
       state.storage.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', changes.lastUsedAt, sessionId);
     }
@@ -22,7 +22,7 @@ async function age(tenant: TestTenant, token: string, changes: { lastUsedAt?: nu
 }
 
 async function lastUsedAt(tenant: TestTenant, token: string): Promise<number | undefined> {
-  return runInDurableObject(tenantSessions(env, tenant.id), (_instance, state) =>
+  return runInDurableObject(tenantSessions(env, tenant.business, tenant.id), (_instance, state) =>
     state.storage.sql
       .exec<{ last_used_at: number }>('SELECT last_used_at FROM sessions WHERE id = ?', token.split('.')[1])
       .toArray()[0]?.last_used_at,
@@ -68,7 +68,7 @@ describe('session lifetime', () => {
     const tenant = await registerTenant();
     const [idle, live] = [await login(tenant), await login(tenant)];
     await age(tenant, idle, { lastUsedAt: Date.now() - sessionIdleMs - 1_000 });
-    await runDurableObjectAlarm(tenantSessions(env, tenant.id));
+    await runDurableObjectAlarm(tenantSessions(env, tenant.business, tenant.id));
     expect(await lastUsedAt(tenant, idle)).toBeUndefined();
     expect(await lastUsedAt(tenant, live)).toEqual(expect.any(Number));
     expectSuccess(await stampReply(tenant, live));

@@ -18,13 +18,32 @@ describe('GET /v1/tenant/profile/change-password/request', () => {
     expect((await tenantRow(tenant.id))?.concurrency_stamp).toBe(stamp);
   });
 
-  it('should supersede the earlier stamp', async () => {
+  it('should answer the live stamp again, to any session of the tenant, and renew its lifetime', async () => {
     const { tenant, token, stamp: first, body } = await tenantReadyToChange();
+    const other = await login(tenant);
+    const almostExpired = Date.now() - 9 * 60_000;
+    await tenantState.setStampIssuedAt(tenant.id, almostExpired);
+
+    expect(await requestStamp(tenant, other)).toBe(first);
+    expect(await requestStamp(tenant, token)).toBe(first);
+
+    expect((await tenantRow(tenant.id))?.concurrency_stamp_issued_at).toBeGreaterThan(almostExpired + 60_000);
+    expectSuccess(await changePassword(tenant, token, body()));
+  });
+
+  it('should issue a new stamp once the live one has expired or been used', async () => {
+    const { tenant, token, stamp: first, body } = await tenantReadyToChange();
+    await tenantState.setStampIssuedAt(tenant.id, Date.now() - 11 * 60_000);
     const second = await requestStamp(tenant, token);
     expect(second).not.toBe(first);
-
     expectFailure(await changePassword(tenant, token, body()), 409, 'CHANGE_PASSWORD_FAILED');
-    expectSuccess(await changePassword(tenant, token, body({ concurrencyStamp: second })));
+
+    const newPassword = freshPassphrase();
+    expectSuccess(await changePassword(tenant, token, body({ concurrencyStamp: second, newPassword })));
+    const third = await requestStamp(tenant, token);
+
+    expect(third).not.toBe(second);
+    expectSuccess(await changePassword(tenant, token, { existingPassword: newPassword, newPassword: freshPassphrase(), concurrencyStamp: third }));
   });
 
   it.each([

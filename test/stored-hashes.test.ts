@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { freshPassphrase, uniqueEmail } from './support/builders';
 import { insertTenant, tenantRow, tenantState } from './support/db';
 import { expectFailure, expectSuccess } from './support/envelope';
+import { IMPORTED_HASH, IMPORTED_PASSWORD } from './support/imported-hash';
 import {
   changePassword,
   createApiKey,
@@ -13,8 +14,6 @@ import {
   type TestTenant,
 } from './support/tenants';
 
-// An ASP.NET Core Identity V3 hash (HMAC-SHA-512, 100,000 iterations) of 'Imported-Pa55word!', made with Node's crypto.
-const IMPORTED_HASH = 'AQAAAAIAAYagAAAAEPDh0sO0pZaHeGlaSzwtHg+YhplhgF1qFGS2yKb7O0sx4JCu2WZftv0luyzN/EvNjg==';
 const PEPPER = 'test-pepper-0123456789abcdef0123456789';
 const withPepper = { ...env, PASSWORD_PEPPER: PEPPER } as Env;
 
@@ -24,8 +23,9 @@ const storedHash = async (id: string) => (await tenantRow(id))!.password_hash;
 async function importTenant(passwordHash: string): Promise<TestTenant> {
   const tenant = {
     id: crypto.randomUUID().toUpperCase(),
+    business: 'default',
     userName: uniqueEmail(),
-    password: 'Imported-Pa55word!',
+    password: IMPORTED_PASSWORD,
     firstName: 'Ima',
     lastName: 'Ported',
     apiKey: await createApiKey(),
@@ -42,6 +42,17 @@ describe('stored password hashes', () => {
 
     expect(await storedHash(tenant.id)).toMatch(/^pbkdf2-sha512\$100000\$/);
     expectSuccess(await loginReply(tenant));
+  });
+
+  it('should give an imported tenant its one salt at the login that upgrades the hash', async () => {
+    const tenant = await importTenant(IMPORTED_HASH);
+    expect((await tenantRow(tenant.id))!.password_salt).toBeNull();
+
+    expectSuccess(await loginReply(tenant));
+
+    const row = await tenantRow(tenant.id);
+    expect(row!.password_salt).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    expect(row!.password_hash!.split('$')[2]).toBe(row!.password_salt);
   });
 
   it('should refuse a wrong password against an imported hash, and leave the hash as it was', async () => {
@@ -62,6 +73,9 @@ describe('stored password hashes', () => {
     });
     expectSuccess(reply);
     await login(tenant, newPassword);
+    const row = await tenantRow(tenant.id);
+    expect(row!.password_salt).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    expect(row!.password_hash!.split('$')[2]).toBe(row!.password_salt);
   });
 
   it('should fail closed, not answer "wrong password", when a stored hash is malformed', async () => {

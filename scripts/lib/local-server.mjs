@@ -11,7 +11,13 @@ export function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-/** Starts `script` (a worker entry) on 127.0.0.1:`port`; returns its base URL, a fresh key and stop(). */
+/** What a local server sets beyond wrangler.toml: webhooks may go to a receiver on 127.0.0.1. */
+export const LOCAL_VARS = ['--var', 'WEBHOOK_ALLOW_LOOPBACK:true'];
+
+/**
+ * Starts `script` (a worker entry) on 127.0.0.1:`port`; returns its base URL, a fresh key, the
+ * folder of its store (for the CLIs' --persist-to) and stop().
+ */
 export async function startLocalServer({ script, port }) {
   const state = mkdtempSync(join(tmpdir(), 'storegister-'));
   const base = `http://127.0.0.1:${port}`;
@@ -23,7 +29,7 @@ export async function startLocalServer({ script, port }) {
 
   const child = spawn(
     process.execPath,
-    [WRANGLER_BIN, 'dev', script, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--log-level', 'error'],
+    [WRANGLER_BIN, 'dev', script, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--log-level', 'error', ...LOCAL_VARS],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   );
   const stop = () => {
@@ -33,7 +39,7 @@ export async function startLocalServer({ script, port }) {
   for (let i = 0; i < 120; i++) {
     try {
       await fetch(`${base}/openapi.json`);
-      return { base, apiKey, stop };
+      return { base, apiKey, state, stop };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -43,8 +49,8 @@ export async function startLocalServer({ script, port }) {
 }
 
 /** One JSON request; returns its duration in milliseconds, status, headers and parsed body. */
-export async function request(base, path, { method = 'GET', key, token, body } = {}) {
-  const headers = {};
+export async function request(base, path, { method = 'GET', key, token, body, headers: extra } = {}) {
+  const headers = { ...extra };
   if (key) headers['X-API-Key'] = key;
   if (token) headers['X-Token'] = token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';

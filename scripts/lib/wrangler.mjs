@@ -17,3 +17,16 @@ export function wrangler(args, { capture = false, input } = {}) {
   if (result.error) throw result.error;
   return { status: result.status ?? 1, stdout: result.stdout ?? '' };
 }
+
+/** Prints the message on standard error and exits 1: how every operator CLI gives up. */
+export function fail(message) {
+  console.error(message);
+  process.exit(1);
+}
+
+/** Wrangler may print banners around JSON output; take the JSON value alone. */
+export function parseJsonOutput(text) {
+  const start = text.search(/[[{]/);
+  if (start < 0) fail('wrangler returned no JSON.');
+  return JSON.parse(text.slice(start));
+}

@@ -5,6 +5,7 @@ import {
   API_KEY_SECRET_BYTES,
   API_KEY_TEXT_PREFIX,
   apiKeyStorageKey,
+  businessOf,
   newApiKeyRecord,
 } from './api-key-format';
 import { randomBytes, sha256Hex, toBase64Url } from './encoding';
@@ -20,9 +21,27 @@ describe('application key format', () => {
   it('should store a key under its hash and give it an id that finds it by prefix', async () => {
     const hash = await sha256Hex(`${API_KEY_TEXT_PREFIX}${toBase64Url(randomBytes(API_KEY_SECRET_BYTES))}`);
     const record = newApiKeyRecord(hash, 'ops', new Date('2026-01-02T03:04:05Z'));
-    expect(record).toEqual({ id: hash.slice(0, 16), name: 'ops', createdAt: '2026-01-02T03:04:05.000Z', revokedAt: null });
+    expect(record).toEqual({
+      id: hash.slice(0, 16),
+      name: 'ops',
+      business: 'default',
+      createdAt: '2026-01-02T03:04:05.000Z',
+      revokedAt: null,
+    });
     expect(record.id).toMatch(API_KEY_ID_PATTERN);
     expect(apiKeyStorageKey(hash)).toBe(`apikey:${hash}`);
     expect(apiKeyStorageKey(hash).startsWith(apiKeyStorageKey(record.id))).toBe(true);
+  });
+
+  it.each([
+    { case: 'a record made before businesses', business: undefined, expected: 'default' },
+    { case: 'a slug', business: 'acme-storage-2', expected: 'acme-storage-2' },
+    { case: 'upper case', business: 'Acme', expected: null },
+    { case: 'a colon, which would split object names', business: 'acme:x', expected: null },
+    { case: 'a leading hyphen', business: '-acme', expected: null },
+    { case: '64 characters', business: 'a'.repeat(64), expected: null },
+  ])('should read the business of $case as $expected', ({ business, expected }) => {
+    const record = { ...newApiKeyRecord('0'.repeat(64), 'ops', new Date()), business };
+    expect(businessOf(record)).toBe(expected);
   });
 });

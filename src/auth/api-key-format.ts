@@ -15,10 +15,18 @@ export const API_KEY_STORAGE_PREFIX = 'apikey:';
 /** The public id `list` prints and `revoke` takes. */
 export const API_KEY_ID_PATTERN = /^[0-9a-f]{16}$/;
 
+/** A business (one self-storage company) as keys name it: a slug, so it can sit inside object names. */
+export const BUSINESS_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The business of keys created without `--business`, and of records made before keys named one. */
+export const DEFAULT_BUSINESS = 'default';
+
 /** What KV holds for each key, as its value and again as its metadata; the key itself is never stored. */
 export interface ApiKeyRecord {
   id: string;
   name: string;
+  /** Absent in records made before businesses: those belong to DEFAULT_BUSINESS. */
+  business?: string;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -28,6 +36,12 @@ export const apiKeyStorageKey = (keyHash: string): string => `${API_KEY_STORAGE_
 /** A prefix of the hash, so `revoke <id>` finds the key with one KV list by prefix. */
 export const apiKeyIdFromHash = (keyHash: string): string => keyHash.slice(0, 16);
 
-export function newApiKeyRecord(keyHash: string, name: string, createdAt: Date): ApiKeyRecord {
-  return { id: apiKeyIdFromHash(keyHash), name, createdAt: createdAt.toISOString(), revokedAt: null };
+export function newApiKeyRecord(keyHash: string, name: string, createdAt: Date, business = DEFAULT_BUSINESS): ApiKeyRecord {
+  return { id: apiKeyIdFromHash(keyHash), name, business, createdAt: createdAt.toISOString(), revokedAt: null };
+}
+
+/** The business a stored record belongs to, or null when the record names one that is malformed. */
+export function businessOf(record: ApiKeyRecord): string | null {
+  const business = record.business ?? DEFAULT_BUSINESS;
+  return BUSINESS_PATTERN.test(business) ? business : null;
 }

@@ -3,11 +3,13 @@ import { API_KEY_CACHE_TTL_SECONDS, MAX_CREDENTIAL_HEADER_CHARS } from '../confi
 import type { AppEnv } from '../context';
 import { ApiError } from '../errors';
 import { logEvent } from '../logging';
-import { apiKeyStorageKey, type ApiKeyRecord } from './api-key-format';
+import { apiKeyStorageKey, businessOf, type ApiKeyRecord } from './api-key-format';
 import { sha256Hex } from './encoding';
 
-
-/** Requires a known, unrevoked X-API-Key. A KV failure fails closed. */
+/**
+ * Requires a known, unrevoked X-API-Key and puts its id and business on the context. A KV failure,
+ * or a record naming a malformed business, fails closed.
+ */
 export function requireApiKey() {
   return createMiddleware<AppEnv>(async function apiKeyAuth(c, next) {
     const key = c.req.header('X-API-Key');
@@ -29,7 +31,10 @@ export function requireApiKey() {
       logEvent(c, 'warn', 'auth.api_key.rejected', { reason: record ? 'revoked' : 'unknown' });
       throw new ApiError('UNAUTHORIZED');
     }
+    const business = businessOf(record);
+    if (!business) throw new ApiError('SOMETHING_WENT_WRONG', { cause: new Error(`key ${record.id} names a malformed business`) });
     c.set('apiKeyId', record.id);
+    c.set('business', business);
     await next();
   });
 }

@@ -1,34 +1,47 @@
 import { ApiError } from '../errors';
+import type { LoginCheckRequest } from '../sessions/login-checks';
 import type { PendingChange } from '../sessions/stamp-claims';
-import type { TenantSessions } from '../sessions/tenant-sessions';
+import type { ChangeAdmission, LoginAdmission, TenantSessions } from '../sessions/tenant-sessions';
 
-export const LOGIN_SCOPE = 'login';
-export const CHANGE_PASSWORD_SCOPE = 'change-password';
+type Stub = DurableObjectStub<TenantSessions>;
 
-/**
- * Reserves a password check in the Durable Object, or throws: TOO_MANY_ATTEMPTS (with Retry-After)
- * while locked out, CHANGE_PASSWORD_FAILED when another request holds the same stamp.
- */
-export async function reserveAttempt(
-  counter: DurableObjectStub<TenantSessions>,
-  scope: string,
-  change?: PendingChange,
-): Promise<void> {
-  let decision;
+/** The refusal of a check while its counter is locked out: 429, with when to try again. */
+export function tooManyAttempts(retryAfterSeconds: number, headers: Record<string, string> = {}): ApiError {
+  return new ApiError('TOO_MANY_ATTEMPTS', {
+    message: `Too many failed attempts. Try again in ${retryAfterSeconds} seconds.`,
+    headers: { ...headers, 'Retry-After': String(retryAfterSeconds) },
+  });
+}
+
+/** Asks the Durable Object to admit a check; it being unreachable is a server fault. */
+async function ask<T>(question: () => Promise<unknown>): Promise<T> {
   try {
-    decision = await counter.beginAttempt(scope, change);
+    // RPC stubs type a union result as a union of promises; it is the object's own return type.
+    return (await question()) as T;
   } catch (cause) {
     throw new ApiError('SOMETHING_WENT_WRONG', { cause });
   }
-  if (decision.outcome === 'locked') {
-    throw new ApiError('TOO_MANY_ATTEMPTS', {
-      message: `Too many failed attempts. Try again in ${decision.retryAfterSeconds} seconds.`,
-      headers: { 'Retry-After': String(decision.retryAfterSeconds) },
-    });
-  }
-  if (decision.outcome === 'busy') {
+}
+
+/** Admits a login check in the user name's login object, or throws TOO_MANY_ATTEMPTS (with Retry-After). */
+export async function beginLoginCheck(throttle: Stub, request: LoginCheckRequest) {
+  const admission = await ask<LoginAdmission>(() => throttle.beginLogin(request));
+  if (admission.outcome === 'locked') throw tooManyAttempts(admission.retryAfterSeconds);
+  return admission;
+}
+
+/**
+ * Admits a change's check in the tenant's object, or throws: TOO_MANY_ATTEMPTS (with Retry-After)
+ * when the session's budget is spent, which has revoked the session; CHANGE_PASSWORD_FAILED when
+ * another request holds the same stamp.
+ */
+export async function beginChangeCheck(sessions: Stub, change: PendingChange): Promise<{ checkId: string }> {
+  const admission = await ask<ChangeAdmission>(() => sessions.beginChange(change));
+  if (admission.outcome === 'locked') throw tooManyAttempts(admission.retryAfterSeconds);
+  if (admission.outcome === 'busy') {
     throw new ApiError('CHANGE_PASSWORD_FAILED', {
       message: 'Another request is already using this concurrency stamp. Request a new one.',
     });
   }
+  return admission;
 }

@@ -1,18 +1,59 @@
-import { MalformedPasswordHashError, verifyPassword } from './password';
+import { MalformedPasswordHashError, parseHash, verifyPassword, type ParsedHash } from './password';
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+
+/** Same scheme, iterations and salt: the same password gives the same key, so the keys can be compared. */
+function sameDerivation(a: ParsedHash, b: ParsedHash): boolean {
+  return (
+    a.format === b.format &&
+    a.peppered === b.peppered &&
+    a.hash === b.hash &&
+    a.iterations === b.iterations &&
+    sameBytes(a.salt, b.salt) &&
+    a.key.byteLength === b.key.byteLength
+  );
+}
+
+/** Whether `stored` holds the same key as `fresh`, without deriving; null when only a derivation could tell. */
+function matchesWithoutDeriving(fresh: ParsedHash, stored: string): boolean | null {
+  let parsed: ParsedHash;
+  try {
+    parsed = parseHash(stored);
+  } catch (error) {
+    if (error instanceof MalformedPasswordHashError) return false;
+    throw error;
+  }
+  return sameDerivation(parsed, fresh) ? crypto.subtle.timingSafeEqual(parsed.key, fresh.key) : null;
+}
+
+export interface EarlierPasswords {
+  /** The hash being replaced: compared only without deriving, since the policy already refuses the existing password. */
+  current: string;
+  /** The retired hashes still inside the history, newest first. */
+  history: string[];
+}
 
 /**
- * Whether `newPassword` matches one of the previous password hashes. Each check is a full PBKDF2
- * derivation with that hash's own salt and parameters, so this runs only after the existing
- * password was verified, and stops at the first match. A malformed history entry cannot be
- * matched and is skipped; a missing pepper still fails closed.
+ * Whether the new password is the current one or in the history. `newHash` is the new password
+ * hashed under the tenant's salt, which the change computes anyway: every earlier hash made under
+ * the same salt and parameters is compared with it in constant time, at no further derivation.
+ * A history entry made otherwise (before the tenant had one salt, before a pepper was configured,
+ * with other iterations) can only be checked by deriving under its own parameters: one derivation
+ * each, until such entries age out. A malformed entry cannot match and is skipped; a missing
+ * pepper still fails closed.
  */
-export async function isRecentPassword(newPassword: string, previousHashes: string[], pepper?: string): Promise<boolean> {
-  for (const stored of previousHashes) {
-    try {
-      if (await verifyPassword(newPassword, stored, pepper)) return true;
-    } catch (error) {
-      if (!(error instanceof MalformedPasswordHashError)) throw error;
-    }
+export async function isRecentPassword(
+  newPassword: string,
+  newHash: string,
+  earlier: EarlierPasswords,
+  pepper?: string,
+): Promise<boolean> {
+  const fresh = parseHash(newHash);
+  const [current, ...history] = [earlier.current, ...earlier.history].map((stored) => matchesWithoutDeriving(fresh, stored));
+  if (current || history.includes(true)) return true;
+  const foreign = earlier.history.filter((_, i) => history[i] === null);
+  for (const stored of foreign) {
+    if (await verifyPassword(newPassword, stored, pepper)) return true;
   }
   return false;
 }

@@ -42,7 +42,7 @@ export function normalizePassword(password: string): string {
 
 type PrfHash = 'SHA-1' | 'SHA-256' | 'SHA-512';
 
-interface ParsedHash {
+export interface ParsedHash {
   format: 'native' | 'aspnet-v3';
   peppered: boolean;
   hash: PrfHash;
@@ -76,16 +76,25 @@ async function nativeSecret(password: string, peppered: boolean, pepper: string 
   return applyPepper(bytes, pepper);
 }
 
-/** Hashes with today's parameters; with a pepper configured, the hash is peppered. */
-export async function hashPassword(password: string, pepper?: string): Promise<string> {
+/** A fresh 128-bit salt, base64: one per tenant, shared by its current hash and its history. */
+export function newPasswordSalt(): string {
+  return toBase64(randomBytes(PBKDF2_SALT_BYTES));
+}
+
+/**
+ * Hashes with today's parameters under `salt` (the tenant's; a fresh one when not given); with a
+ * pepper configured, the hash is peppered.
+ */
+export async function hashPassword(password: string, pepper?: string, salt = newPasswordSalt()): Promise<string> {
   const peppered = Boolean(pepper);
-  const salt = randomBytes(PBKDF2_SALT_BYTES);
+  const saltBytes = fromBase64(salt);
+  if (!saltBytes || saltBytes.byteLength !== PBKDF2_SALT_BYTES) throw new MalformedPasswordHashError('bad tenant salt');
   const key = await derive(
     await nativeSecret(password, peppered, pepper),
-    { hash: PBKDF2_HASH, iterations: PBKDF2_ITERATIONS, salt },
+    { hash: PBKDF2_HASH, iterations: PBKDF2_ITERATIONS, salt: saltBytes },
     PBKDF2_KEY_BYTES,
   );
-  return `${peppered ? PEPPERED_SCHEME : SCHEME}$${PBKDF2_ITERATIONS}$${toBase64(salt)}$${toBase64(key)}`;
+  return `${peppered ? PEPPERED_SCHEME : SCHEME}$${PBKDF2_ITERATIONS}$${salt}$${toBase64(key)}`;
 }
 
 function checkRanges(parsed: ParsedHash): ParsedHash {
@@ -125,7 +134,8 @@ function parseAspNetV3(stored: string): ParsedHash {
   return checkRanges({ format: 'aspnet-v3', peppered: false, hash, iterations, salt, key });
 }
 
-function parseHash(stored: string): ParsedHash {
+/** The scheme and parameters a stored hash carries; throws MalformedPasswordHashError, before any derivation. */
+export function parseHash(stored: string): ParsedHash {
   const scheme = stored.slice(0, stored.indexOf('$'));
   if (scheme === SCHEME || scheme === PEPPERED_SCHEME) return parseNative(stored);
   return parseAspNetV3(stored);

@@ -6,7 +6,11 @@ import { logEvent } from '../logging';
 import { tenantSessions } from '../sessions/stub';
 import { hashTokenSecret, parseToken } from './session-token';
 
-/** Requires a live X-Token session. If the Durable Object cannot answer, access is refused (fails closed). */
+/**
+ * Requires a live X-Token session issued through a key of the request key's business. The business
+ * is part of the object's name, and the session records it too. If the Durable Object cannot
+ * answer, access is refused (fails closed).
+ */
 export function requireSession() {
   return createMiddleware<AppEnv>(async function sessionAuth(c, next) {
     const header = c.req.header('X-Token');
@@ -15,12 +19,14 @@ export function requireSession() {
       logEvent(c, 'warn', 'auth.session.rejected', { reason: header ? 'malformed' : 'missing' });
       throw new ApiError('UNAUTHORIZED');
     }
+    const business = c.get('business');
     let valid: boolean;
     try {
-      valid = await tenantSessions(c.env, parsed.tenantId).validateSession(
-        parsed.sessionId,
-        await hashTokenSecret(parsed.secret),
-      );
+      valid = await tenantSessions(c.env, business, parsed.tenantId).validateSession({
+        sessionId: parsed.sessionId,
+        secretHash: await hashTokenSecret(parsed.secret),
+        business,
+      });
     } catch (cause) {
       throw new ApiError('SOMETHING_WENT_WRONG', { cause });
     }

@@ -1,8 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { loginRateLimitPolicy } from '../auth/login-spraying';
 import { secured } from '../auth/secured';
+import { settingsFrom } from '../config';
 import { depsFrom, type AppEnv } from '../context';
 import { successEnvelope } from '../errors';
-import { BODY_REJECTIONS, errorResponses, jsonContent, jsonRequest } from '../openapi';
+import { BODY_REJECTIONS, errorResponses, jsonContent, jsonRequest, withHeaders } from '../openapi';
 import {
   EXAMPLE_LOGIN_RESULT,
   EXAMPLE_TENANT_ID,
@@ -41,26 +43,71 @@ const registerRoute = createRoute({
   },
 });
 
+/** The spraying limit's headers (IETF draft-ietf-httpapi-ratelimit-headers), on the answers of a login that was judged. */
+const RATE_LIMIT_POLICY = z.object({
+  'RateLimit-Policy': z.string().openapi({
+    description:
+      'The limit on logins per application key and client address across all user names: q logins in w seconds ' +
+      '(LOGIN_FAILURES_PER_MINUTE). Logins presenting a valid X-Device-Token of the user named do not count.',
+    example: '"failed-logins";q=30;w=60',
+  }),
+});
+const RATE_LIMIT_REFUSED = z.object({
+  RateLimit: z.string().optional().openapi({
+    description: 'Only when that limit refused the login: nothing remains (r=0) for at most t seconds.',
+    example: '"failed-logins";r=0;t=60',
+  }),
+});
+
 const loginRoute = createRoute({
   method: 'post',
   path: '/v1/login',
   tags: ['Authentication'],
   summary: 'Log in and receive a session token',
+  description:
+    'Failed passwords are counted per user of the key\'s business: for a client that presents a valid ' +
+    'X-Device-Token of that user, per device; for every other client, together. After MAX_FAILED_ATTEMPTS ' +
+    '(default 5) in FAILED_ATTEMPT_WINDOW_MINUTES the counted party is refused with 429 and Retry-After, the ' +
+    'correct password included; a lockout of the clients without a device token never refuses a known device. ' +
+    'Logins without a valid device token of the user named also spend the key and client address\'s budget of ' +
+    'LOGIN_FAILURES_PER_MINUTE (default 30) a minute; beyond it they answer 429 with RateLimit headers.',
   ...secured('apiKey', jsonBody()),
+  parameters: [
+    {
+      name: 'X-Device-Token',
+      in: 'header',
+      required: false,
+      description:
+        'The deviceToken an earlier login of the same user on this client answered. Marks the client as a known ' +
+        'device of that user; a token that is invalid, expired or of another user is ignored (no error).',
+      schema: { type: 'string', example: EXAMPLE_LOGIN_RESULT.deviceToken },
+    },
+  ],
   request: jsonRequest(LoginBody),
-  responses: {
-    200: jsonContent(envelopeOf(LoginResult, 'LoginResponse', EXAMPLE_LOGIN_RESULT), 'Logged in; send data.token as X-Token.'),
-    ...errorResponses([
-      'INVALID_PARAM_USER_NAME',
-      'INVALID_PARAM_PASSWORD',
-      'FAILED',
-      'UNAUTHORIZED',
-      'INVALID_CREDENTIALS',
-      'TOO_MANY_ATTEMPTS',
-      'SOMETHING_WENT_WRONG',
-    ]),
-    ...BODY_REJECTIONS,
-  },
+  responses: withHeaders(
+    {
+      200: jsonContent(
+        envelopeOf(LoginResult, 'LoginResponse', EXAMPLE_LOGIN_RESULT),
+        'Logged in; send data.token as X-Token, and keep data.deviceToken for the next login as X-Device-Token.',
+      ),
+      ...errorResponses([
+        'INVALID_PARAM_USER_NAME',
+        'INVALID_PARAM_PASSWORD',
+        'FAILED',
+        'UNAUTHORIZED',
+        'INVALID_CREDENTIALS',
+        'TOO_MANY_ATTEMPTS',
+        'SOMETHING_WENT_WRONG',
+      ]),
+      ...BODY_REJECTIONS,
+    },
+    // Failures come also before a login is judged (a missing key), without the policy.
+    {
+      200: RATE_LIMIT_POLICY,
+      401: RATE_LIMIT_POLICY.partial(),
+      429: RATE_LIMIT_POLICY.partial().extend(RATE_LIMIT_REFUSED.shape),
+    },
+  ),
 });
 
 const logoutRoute = createRoute({
@@ -83,7 +130,9 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid 
   })
 
   .openapi(loginRoute, async (c) => {
-    const result = await logIn(depsFrom(c), c.req.valid('json'));
+    // On every answer of the handler, failures included: the limit applies to the client whatever happens.
+    c.header('RateLimit-Policy', loginRateLimitPolicy(settingsFrom(c.env).loginFailuresPerMinute));
+    const result = await logIn(depsFrom(c), c.req.valid('json'), c.req.header('X-Device-Token'));
     return c.json(successEnvelope(result), 200);
   })
 

@@ -1,8 +1,9 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { secured } from '../auth/secured';
+import { secured, securedAlongside } from '../auth/secured';
 import { depsFrom, type AppEnv } from '../context';
 import { successEnvelope } from '../errors';
 import { BODY_REJECTIONS, errorResponses, jsonContent, jsonRequest } from '../openapi';
+import { readChangeAhead } from '../read-ahead';
 import { EXAMPLE_STAMP, EXAMPLE_TENANT_ID, ChangePasswordBody, ConcurrencyStamp, envelopeOf, TenantId } from '../schemas';
 import { changePassword } from '../tenants/change-password';
 import { issueStamp } from '../tenants/stamp';
@@ -12,13 +13,15 @@ const stampRoute = createRoute({
   method: 'get',
   path: '/v1/tenant/profile/change-password/request',
   tags: ['Password change'],
-  summary: 'Issue a concurrency stamp for a password change',
+  summary: "Get the tenant's live concurrency stamp for a password change",
   description:
-    'Returns a fresh single-use stamp (an upper-case GUID). Issuing one supersedes every earlier stamp; ' +
-    'a stamp expires after STAMP_TTL_MINUTES (default 10).',
+    "Returns the tenant's live stamp (an upper-case GUID), or a fresh one when none is live. Every session of " +
+    'the tenant that asks before the stamp is used gets the same stamp, and asking renews its lifetime of ' +
+    'STAMP_TTL_MINUTES (default 10), so no session can invalidate the stamp another one holds. A successful ' +
+    'change consumes it; the next request then gets a new one.',
   ...secured('session'),
   responses: {
-    200: jsonContent(envelopeOf(ConcurrencyStamp, 'ConcurrencyStampResponse', EXAMPLE_STAMP), 'A fresh stamp.'),
+    200: jsonContent(envelopeOf(ConcurrencyStamp, 'ConcurrencyStampResponse', EXAMPLE_STAMP), 'The live stamp, renewed.'),
     ...errorResponses([
       'UNAUTHORIZED',
       'NO_RECORDS_FOUND',
@@ -37,8 +40,11 @@ const changePasswordRoute = createRoute({
   description:
     'Replaces the password if existingPassword matches and concurrencyStamp is the current stamp. ' +
     'The stamp is consumed; every other session of the tenant is revoked and the calling one stays valid. ' +
-    'Of concurrent requests holding the same stamp, at most one succeeds.',
-  ...secured('session', jsonBody()),
+    'Of concurrent requests holding the same stamp, at most one succeeds. Wrong existing passwords are counted ' +
+    'per session: the request that finds the session\'s MAX_FAILED_ATTEMPTS (default 5) spent within ' +
+    'FAILED_ATTEMPT_WINDOW_MINUTES answers 429 with Retry-After and revokes the session, so every later request ' +
+    'with its token answers 401. No other session of the tenant is refused because of it.',
+  ...securedAlongside(readChangeAhead(), jsonBody()),
   request: jsonRequest(ChangePasswordBody),
   responses: {
     200: jsonContent(envelopeOf(TenantId, 'ChangePasswordResponse', EXAMPLE_TENANT_ID), 'Changed; data is the tenant id.'),
@@ -67,6 +73,6 @@ export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throw
   })
 
   .openapi(changePasswordRoute, async (c) => {
-    const tenantId = await changePassword(depsFrom(c), c.get('session'), c.req.valid('json'));
+    const tenantId = await changePassword(depsFrom(c), c.get('session'), c.req.valid('json'), c.get('changeRead'));
     return c.json(successEnvelope(tenantId), 200);
   });

@@ -1,53 +1,73 @@
-/** Failed-attempt counters, one per scope, in the `attempts` table of a Durable Object. */
-import { forgetAt, judgeAttempt, type AttemptCounter, type LockoutSettings } from './lockout';
-import * as sessions from './session-store';
-import * as claims from './stamp-claims';
+/**
+ * Failed-attempt counters, one per scope, in the `attempts` table of a Durable Object, and the
+ * password checks in flight against them, in its `checks` table.
+ */
+import { CHECK_HOLD_MS } from '../config';
+import { forgetAt, judgeAttempt, settleCheck, type AttemptCounter, type LockoutSettings } from './lockout';
 
-export type AttemptDecision =
-  | { outcome: 'allowed' }
-  | { outcome: 'locked'; retryAfterSeconds: number }
-  | { outcome: 'busy' };
+/** A check's answer: admitted (with the id to finish it by), refused while locked out, or told to wait. */
+export type Reservation =
+  | { outcome: 'admitted'; checkId: string }
+  | { outcome: 'locked'; retryAfterSeconds: number; lockoutStarted: boolean }
+  | { outcome: 'wait' };
 
-export interface AttemptResult {
-  verified: boolean;
-  stamp?: string;
-  committed?: boolean;
-  keepSessionId?: string;
-}
+/** How a check ended: the password matched, did not, or was never checked (the request gave up or failed). */
+export type CheckResult = 'verified' | 'failed' | 'abandoned';
 
 /**
- * Reserves one password check for `scope` (see `judgeAttempt`). With a pending `change`, only one
- * check per stamp may be in flight: the others are told `busy`, without being counted. Returns the
- * decision and the times by which the object must wake up to forget what was written.
+ * Judges one check of `scope` (see `judgeAttempt`) and, if admitted, records it in flight until
+ * `settle` or CHECK_HOLD_MS. Returns the answer and when the object must wake up to forget a lockout.
  */
-export function begin(
+export function reserve(
   sql: SqlStorage,
   scope: string,
   now: number,
   settings: LockoutSettings,
-  change?: claims.PendingChange,
-): { decision: AttemptDecision; wakeBy: number[] } {
-  const verdict = judgeAttempt(read(sql, scope), now, settings);
-  if (verdict.outcome === 'locked') return { decision: verdict, wakeBy: [] };
-  if (change && claims.isClaimed(sql, change.stamp, now)) return { decision: { outcome: 'busy' }, wakeBy: [] };
-  write(sql, scope, verdict.counter);
-  const wakeBy = [forgetAt(verdict.counter, settings)];
-  if (verdict.outcome === 'lockout') {
-    return { decision: { outcome: 'locked', retryAfterSeconds: verdict.retryAfterSeconds }, wakeBy };
+): { reservation: Reservation; wakeBy: number[] } {
+  // A check whose request died stops holding its place here, without waiting for the alarm.
+  sql.exec('DELETE FROM checks WHERE held_until <= ?', now);
+  const verdict = judgeAttempt(read(sql, scope), inFlight(sql, scope, now), now, settings);
+  switch (verdict.outcome) {
+    case 'locked':
+      return { reservation: { ...verdict, lockoutStarted: false }, wakeBy: [] };
+    case 'wait':
+      return { reservation: verdict, wakeBy: [] };
+    case 'lockout':
+      write(sql, scope, verdict.counter);
+      return {
+        reservation: { outcome: 'locked', retryAfterSeconds: verdict.retryAfterSeconds, lockoutStarted: true },
+        wakeBy: [forgetAt(verdict.counter, settings)],
+      };
+    case 'admitted': {
+      // Nothing is counted yet; `settle` reads the counter again when the check ends.
+      const checkId = crypto.randomUUID();
+      sql.exec('INSERT INTO checks (id, scope, held_until) VALUES (?, ?, ?)', checkId, scope, now + CHECK_HOLD_MS);
+      return { reservation: { outcome: 'admitted', checkId }, wakeBy: [] };
+    }
   }
-  if (change) wakeBy.push(claims.claim(sql, change, now));
-  return { decision: { outcome: 'allowed' }, wakeBy };
 }
 
 /**
- * Ends a reserved check. A verified password forgets the failures and the lockout history; a
- * committed change revokes every other session of the tenant, in the same step as releasing the
- * stamp. Returns how many sessions were revoked.
+ * Ends an admitted check: a verified password forgets the scope's failures and lockout history, a
+ * failed one counts, an abandoned one only frees its place. Returns when the counter may be forgotten.
  */
-export function finish(sql: SqlStorage, scope: string, result: AttemptResult): number {
-  if (result.verified) sql.exec('DELETE FROM attempts WHERE scope = ?', scope);
-  if (result.stamp !== undefined) claims.release(sql, result.stamp);
-  return result.committed && result.keepSessionId ? sessions.revokeOthers(sql, result.keepSessionId) : 0;
+export function settle(
+  sql: SqlStorage,
+  scope: string,
+  checkId: string,
+  result: CheckResult,
+  now: number,
+  settings: LockoutSettings,
+): number | null {
+  sql.exec('DELETE FROM checks WHERE id = ?', checkId);
+  if (result === 'abandoned') return null;
+  const counter = settleCheck(read(sql, scope), result === 'verified', now, settings);
+  if (!counter) {
+    sql.exec('DELETE FROM attempts WHERE scope = ?', scope);
+    return null;
+  }
+  write(sql, scope, counter);
+  return forgetAt(counter, settings);
 }
 
 export function forgetStale(sql: SqlStorage, now: number, windowMs: number): void {
@@ -58,6 +78,7 @@ export function forgetStale(sql: SqlStorage, now: number, windowMs: number): voi
     windowMs,
     now,
   );
+  sql.exec('DELETE FROM checks WHERE held_until <= ?', now);
 }
 
 /** When the next counter may be forgotten, or null when there is none. */
@@ -65,6 +86,10 @@ export function nextForgettable(sql: SqlStorage, windowMs: number): number | nul
   return sql
     .exec<{ at: number | null }>('SELECT min(max(window_started_at, locked_until) + ?) AS at FROM attempts', windowMs)
     .one().at;
+}
+
+function inFlight(sql: SqlStorage, scope: string, now: number): number {
+  return sql.exec<{ n: number }>('SELECT count(*) AS n FROM checks WHERE scope = ? AND held_until > ?', scope, now).one().n;
 }
 
 function read(sql: SqlStorage, scope: string): AttemptCounter | undefined {

@@ -14,40 +14,65 @@ export type LockoutSettings = Pick<Settings, 'maxFailedAttempts' | 'failedAttemp
 
 /**
  * - `locked`: an earlier lockout still runs; the counter stays as it is.
- * - `lockout`: the window's budget is spent; a lockout starts now and the counter becomes `counter`.
- * - `counted`: the check may run; its failure is counted up front, so concurrent guesses cannot all
- *   slip in before any is recorded, and a verified password clears the counter afterwards.
+ * - `lockout`: the window's budget is spent by failures; a lockout starts now and the counter becomes `counter`.
+ * - `wait`: what is left of the budget is taken by checks still in flight; whether they fail decides.
+ * - `admitted`: the check may run. It is not counted yet: a finished check either clears the counter
+ *   (verified) or becomes a failure (`settleCheck`), so concurrent correct checks never refuse each other.
  */
 export type Verdict =
   | { outcome: 'locked'; retryAfterSeconds: number }
   | { outcome: 'lockout'; retryAfterSeconds: number; counter: AttemptCounter }
-  | { outcome: 'counted'; counter: AttemptCounter };
+  | { outcome: 'wait' }
+  | { outcome: 'admitted'; counter: AttemptCounter };
 
-/** Decides one password check from the scope's counter (undefined when it has none). No storage, no clock. */
-export function judgeAttempt(counter: AttemptCounter | undefined, now: number, settings: LockoutSettings): Verdict {
-  const current = counter ?? { failures: 0, windowStartedAt: now, lockedUntil: 0, lockouts: 0 };
-  if (current.lockedUntil > now) {
-    return { outcome: 'locked', retryAfterSeconds: Math.ceil((current.lockedUntil - now) / 1000) };
+const emptyCounter = (now: number): AttemptCounter => ({ failures: 0, windowStartedAt: now, lockedUntil: 0, lockouts: 0 });
+
+/** The counter as it stands at `now`: a window that has passed holds no failures. */
+function current(counter: AttemptCounter | undefined, now: number, settings: LockoutSettings): AttemptCounter {
+  const base = counter ?? emptyCounter(now);
+  if (now - base.windowStartedAt < settings.failedAttemptWindowMs) return base;
+  return { ...base, failures: 0, windowStartedAt: now };
+}
+
+/**
+ * Decides one password check from the scope's counter (undefined when it has none) and the number
+ * of its checks in flight. No storage, no clock.
+ */
+export function judgeAttempt(
+  counter: AttemptCounter | undefined,
+  inFlight: number,
+  now: number,
+  settings: LockoutSettings,
+): Verdict {
+  if (counter && counter.lockedUntil > now) {
+    return { outcome: 'locked', retryAfterSeconds: Math.ceil((counter.lockedUntil - now) / 1000) };
   }
-  const windowExpired = now - current.windowStartedAt >= settings.failedAttemptWindowMs;
-  const failures = windowExpired ? 0 : current.failures;
+  const { failures, windowStartedAt, lockouts } = current(counter, now, settings);
   if (failures >= settings.maxFailedAttempts) {
-    const lockoutMs = Math.min(settings.lockoutMs * 2 ** current.lockouts, MAX_LOCKOUT_MINUTES * 60_000);
+    const lockoutMs = Math.min(settings.lockoutMs * 2 ** lockouts, MAX_LOCKOUT_MINUTES * 60_000);
     return {
       outcome: 'lockout',
       retryAfterSeconds: Math.ceil(lockoutMs / 1000),
-      counter: { failures: 0, windowStartedAt: now, lockedUntil: now + lockoutMs, lockouts: current.lockouts + 1 },
+      counter: { failures: 0, windowStartedAt: now, lockedUntil: now + lockoutMs, lockouts: lockouts + 1 },
     };
   }
-  return {
-    outcome: 'counted',
-    counter: {
-      failures: failures + 1,
-      windowStartedAt: windowExpired ? now : current.windowStartedAt,
-      lockedUntil: 0,
-      lockouts: current.lockouts,
-    },
-  };
+  if (failures + inFlight >= settings.maxFailedAttempts) return { outcome: 'wait' };
+  return { outcome: 'admitted', counter: { failures, windowStartedAt, lockedUntil: 0, lockouts } };
+}
+
+/**
+ * The counter after a finished check: forgotten (undefined) after a verified password, lockout
+ * history included; one more failure otherwise, in a fresh window if the old one has passed.
+ */
+export function settleCheck(
+  counter: AttemptCounter | undefined,
+  verified: boolean,
+  now: number,
+  settings: LockoutSettings,
+): AttemptCounter | undefined {
+  if (verified) return undefined;
+  const settled = current(counter, now, settings);
+  return { ...settled, failures: settled.failures + 1 };
 }
 
 /**

@@ -4,6 +4,8 @@ import { timingSafeEqualText } from '../auth/encoding';
 export interface NewSession {
   sessionId: string;
   secretHash: string;
+  /** The business of the key that logged in; the session answers only to keys of the same one. */
+  business: string;
   expiresAt: number;
 }
 
@@ -13,9 +15,10 @@ const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 /** Stores the session; returns when it will end if it is never used. */
 export function create(sql: SqlStorage, session: NewSession, now: number, idleMs: number): number {
   sql.exec(
-    'INSERT INTO sessions (id, secret_hash, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO sessions (id, secret_hash, business, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)',
     session.sessionId,
     session.secretHash,
+    session.business,
     now,
     session.expiresAt,
     now,
@@ -23,19 +26,27 @@ export function create(sql: SqlStorage, session: NewSession, now: number, idleMs
   return Math.min(session.expiresAt, now + idleMs);
 }
 
+/** A session as a request presents it: its id, the SHA-256 of its secret, and the business of the key sent with it. */
+export interface PresentedSession {
+  sessionId: string;
+  secretHash: string;
+  business: string;
+}
+
 /**
- * True when the session exists, has neither expired nor sat idle too long, and its secret hash
- * matches (compared in constant time). A session found ended is deleted. A valid use renews the
- * idle timer; a wrong secret renews nothing.
+ * True when the session exists, belongs to the business of the key it came with, has neither
+ * expired nor sat idle too long, and its secret hash matches (compared in constant time). A session
+ * found ended is deleted. A valid use renews the idle timer; a wrong secret or business renews nothing.
  */
-export function validate(sql: SqlStorage, sessionId: string, secretHash: string, now: number, idleMs: number): boolean {
+export function validate(sql: SqlStorage, presented: PresentedSession, now: number, idleMs: number): boolean {
+  const { sessionId, secretHash } = presented;
   const row = sql
-    .exec<{ secret_hash: string; expires_at: number; last_used_at: number }>(
-      'SELECT secret_hash, expires_at, last_used_at FROM sessions WHERE id = ?',
+    .exec<{ secret_hash: string; business: string; expires_at: number; last_used_at: number }>(
+      'SELECT secret_hash, business, expires_at, last_used_at FROM sessions WHERE id = ?',
       sessionId,
     )
     .toArray()[0];
-  if (!row) return false;
+  if (!row || row.business !== presented.business) return false;
   if (row.expires_at <= now || row.last_used_at + idleMs <= now) {
     revoke(sql, sessionId);
     return false;

@@ -9,6 +9,8 @@ import * as sessions from './session-store';
 /** A password change in flight: the stamp it holds, and whom to keep logged in if it commits. */
 export interface PendingChange {
   stamp: string;
+  /** The tenant's business, which a session revoked for guessing is reported to. */
+  business: string;
   tenantId: string;
   keepSessionId: string;
   requestId: string;
@@ -37,15 +39,21 @@ export function release(sql: SqlStorage, stamp: string): void {
   sql.exec('DELETE FROM claims WHERE stamp = ?', stamp);
 }
 
-/** Whether the change a claim was held for committed, by the record D1 keeps of it. */
-export type CommitCheck = (claim: { tenantId: string; requestId: string }) => Promise<boolean>;
+/** When the change a claim was held for committed (its `password_changed_at`), by the record D1 keeps of it; null if it did not. */
+export type CommitCheck = (claim: { tenantId: string; requestId: string }) => Promise<number | null>;
 
 /**
- * A claim still here after its hold means its request never reported back (it died, or could not
- * reach this object after D1 committed). If `committed` says that change committed, the other
- * sessions go now. If it cannot answer, the claim stays for the next alarm.
+ * A claim still here after its hold means its request never reported back (it died, could not
+ * reach this object after D1 committed, or could not tell whether D1 committed). If `committedAt`
+ * says that change committed, the other sessions go now and `settled` is told the change's instant.
+ * If it cannot answer, the claim stays for the next alarm.
  */
-export async function settleAbandoned(sql: SqlStorage, now: number, committed: CommitCheck): Promise<void> {
+export async function settleAbandoned(
+  sql: SqlStorage,
+  now: number,
+  committedAt: CommitCheck,
+  settled: (changedAt: number) => void,
+): Promise<void> {
   const abandoned = sql
     .exec<{ stamp: string; tenant_id: string; keep_session_id: string; request_id: string }>(
       'SELECT stamp, tenant_id, keep_session_id, request_id FROM claims WHERE held_until <= ?',
@@ -54,7 +62,9 @@ export async function settleAbandoned(sql: SqlStorage, now: number, committed: C
     .toArray();
   for (const row of abandoned) {
     try {
-      if (await committed({ tenantId: row.tenant_id, requestId: row.request_id })) {
+      const changedAt = await committedAt({ tenantId: row.tenant_id, requestId: row.request_id });
+      if (changedAt !== null) {
+        settled(changedAt);
         sessions.revokeOthers(sql, row.keep_session_id);
       }
       release(sql, row.stamp);

@@ -33,13 +33,16 @@ const SETTLEABLE_CLAIMS = `CREATE TABLE claims (stamp TEXT PRIMARY KEY, tenant_i
 
 const TODAY = {
   attempts: ['scope', 'failures', 'window_started_at', 'locked_until', 'lockouts'],
+  checks: ['id', 'scope', 'held_until'],
   claims: ['stamp', 'tenant_id', 'keep_session_id', 'request_id', 'held_until'],
-  sessions: ['id', 'secret_hash', 'created_at', 'expires_at', 'last_used_at'],
+  devices: ['id', 'secret_hash', 'tenant_id', 'expires_at', 'last_used_at'],
+  events: ['id', 'body', 'created_at'],
+  sessions: ['id', 'secret_hash', 'created_at', 'expires_at', 'last_used_at', 'business'],
 };
 
 /** Runs `check` in a Durable Object of its own, so no test sees another's tables. */
 function inFreshObject<T>(check: (storage: DurableObjectStorage) => T): Promise<T> {
-  return runInDurableObject(tenantSessions(env, crypto.randomUUID()), (_instance, state) => check(state.storage));
+  return runInDurableObject(tenantSessions(env, 'default', crypto.randomUUID()), (_instance, state) => check(state.storage));
 }
 
 describe('the TenantSessions storage schema', () => {
@@ -63,7 +66,7 @@ describe('the TenantSessions storage schema', () => {
 
       expect(columns(sql, 'sessions')).toEqual(TODAY.sessions);
       expect(sql.exec('SELECT * FROM sessions').toArray()).toEqual([
-        { id: 's1', secret_hash: 'hash', created_at: 1000, expires_at: 9000, last_used_at: 1000 },
+        { id: 's1', secret_hash: 'hash', created_at: 1000, expires_at: 9000, last_used_at: 1000, business: 'default' },
       ]);
       expect(sql.exec('SELECT count(*) AS n FROM attempts').one().n).toBe(1);
       expect(sql.exec('SELECT count(*) AS n FROM claims').one().n).toBe(1);
@@ -84,7 +87,7 @@ describe('the TenantSessions storage schema', () => {
     });
   });
 
-  it('should leave an unversioned object that already has every column as it is, data included', async () => {
+  it('should keep the data of an unversioned object made before businesses, giving its sessions the default business', async () => {
     await inFreshObject((storage) => {
       const { sql } = storage;
       rebuild(sql, [
@@ -97,7 +100,8 @@ describe('the TenantSessions storage schema', () => {
 
       migrateStorage(storage);
 
-      expect(sql.exec('SELECT last_used_at FROM sessions').one().last_used_at).toBe(5000);
+      expect(sql.exec('SELECT last_used_at, business FROM sessions').one()).toEqual({ last_used_at: 5000, business: 'default' });
+      expect(tables(sql)).toEqual(Object.keys(TODAY));
       expect(storageVersion(sql)).toBe(STORAGE_VERSION);
     });
   });
@@ -110,7 +114,7 @@ describe('the TenantSessions storage schema', () => {
 
       migrateStorage(storage);
 
-      expect(tables(sql)).toEqual(['claims', 'sessions']);
+      expect(tables(sql)).toEqual(['checks', 'claims', 'devices', 'events', 'sessions']);
       expect(storageVersion(sql)).toBe(STORAGE_VERSION);
     });
   });

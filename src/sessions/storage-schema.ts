@@ -42,6 +42,35 @@ const STEPS: readonly ((sql: SqlStorage) => void)[] = [
     // An old session counts as last used when it was created: it ends at the idle timeout if left alone.
     sql.exec('UPDATE sessions SET last_used_at = created_at');
   },
+
+  function sessionBusiness(sql) {
+    if (hasColumn(sql, 'sessions', 'business')) return;
+    // Every tenant made before businesses belongs to the default one, and so do its sessions.
+    sql.exec("ALTER TABLE sessions ADD COLUMN business TEXT NOT NULL DEFAULT 'default'");
+  },
+
+  function checksInFlight(sql) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS checks (
+      id TEXT PRIMARY KEY,
+      scope TEXT NOT NULL,
+      held_until INTEGER NOT NULL
+    )`);
+  },
+
+  function deviceTokens(sql) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS devices (
+      id TEXT PRIMARY KEY,
+      secret_hash TEXT NOT NULL,
+      tenant_id TEXT NOT NULL,
+      expires_at INTEGER NOT NULL,
+      last_used_at INTEGER NOT NULL
+    )`);
+  },
+
+  function eventOutbox(sql) {
+    // Security events recorded with their cause, kept until the EVENTS queue has taken them.
+    sql.exec('CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL)');
+  },
 ];
 
 export const STORAGE_VERSION = STEPS.length;

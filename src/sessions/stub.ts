@@ -1,13 +1,18 @@
 import type { TenantSessions } from './tenant-sessions';
 
-/** The Durable Object holding one tenant's sessions and failed-attempt counter. */
-export function tenantSessions(env: Env, tenantId: string): DurableObjectStub<TenantSessions> {
+// Business slugs hold no colon (BUSINESS_PATTERN), so no two (business, name) pairs share an object name.
+
+/** The Durable Object holding one tenant's sessions, failed-attempt counters and stamp claims. */
+export function tenantSessions(env: Env, business: string, tenantId: string): DurableObjectStub<TenantSessions> {
   const namespace = env.TENANT_SESSIONS as DurableObjectNamespace<TenantSessions>;
-  return namespace.get(namespace.idFromName(`tenant:${tenantId}`));
+  return namespace.get(namespace.idFromName(`tenant:${business}:${tenantId}`));
 }
 
-/** The instance counting failed logins for one user name, whether or not such a tenant exists. */
-export function loginThrottle(env: Env, userName: string): DurableObjectStub<TenantSessions> {
+/**
+ * The instance counting failed logins, and holding the device tokens, of one user name of one
+ * business, whether or not such a tenant exists.
+ */
+export function loginThrottle(env: Env, business: string, userName: string): DurableObjectStub<TenantSessions> {
   const namespace = env.TENANT_SESSIONS as DurableObjectNamespace<TenantSessions>;
-  return namespace.get(namespace.idFromName(`login:${userName}`));
+  return namespace.get(namespace.idFromName(`login:${business}:${userName}`));
 }

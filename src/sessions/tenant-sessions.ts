@@ -1,35 +1,77 @@
 import { DurableObject } from 'cloudflare:workers';
 import { settingsFrom, type Settings } from '../config';
-import { openDatabase, passwordChangeSucceeded } from '../tenants/repository';
+import { loginLocked, sessionRevokedForGuessing } from '../events/event';
+import { openDatabase, passwordChangeCommittedAt } from '../tenants/repository';
 import * as attempts from './attempt-counter';
+import * as generation from './credential-generation';
+import { CheckWaiters } from './check-waiters';
+import * as devices from './device-store';
+import * as eventOutbox from './event-outbox';
+import * as logins from './login-checks';
 import * as sessions from './session-store';
 import * as claims from './stamp-claims';
 import { migrateStorage } from './storage-schema';
 
+type Locked = Extract<attempts.Reservation, { outcome: 'locked' }>;
+
+/** Admitted to check the password: the check's id and the counter it is charged to. */
+export type LoginAdmission = ({ outcome: 'admitted'; checkId: string } | Locked) & logins.LoginScope;
+export type ChangeAdmission = { outcome: 'admitted'; checkId: string } | Locked | { outcome: 'busy' };
+
+/** How a change's check ended, and whether its write committed. */
+export interface ChangeResult {
+  checkId: string;
+  result: attempts.CheckResult;
+  stamp: string;
+  committed: boolean;
+  keepSessionId: string;
+  /** The `password_changed_at` the change wrote (recorded only if it committed). */
+  changedAt: number;
+  /** D1 failed and the outcome could not be read back: the claim stays for the alarm to decide. */
+  uncertain?: boolean;
+}
+
+/** Checks in flight outlasted the wait: refused for a second, and counted nowhere. */
+const STILL_IN_FLIGHT: Locked = { outcome: 'locked', retryAfterSeconds: 1, lockoutStarted: false };
+
+const sessionScope = (sessionId: string) => `session:${sessionId}`;
+
 /**
- * One instance per tenant (named by tenant id) holds that tenant's sessions, failed-attempt counter
- * and stamp claims; login throttling uses instances named by user name. Each instance runs one
- * request at a time, which makes "revoke all other sessions" and "count this failure" strongly
- * consistent. The class keeps the clock and the alarm; the modules it delegates to keep the tables.
+ * One instance per tenant of a business (`tenant:<business>:<tenant id>`) holds that tenant's
+ * sessions, the failed-attempt counter of each session and the stamp claims; one per user name of a
+ * business (`login:<business>:<user name>`) holds its login counters and device tokens. Each
+ * instance runs one request at a time, which makes "revoke all other sessions" and "count this
+ * failure" strongly consistent. The class keeps the clock, the alarm and the waiting checks; the
+ * modules it delegates to keep the tables.
  */
 export class TenantSessions extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly settings: Settings;
+  private readonly waiters = new CheckWaiters();
+  private readonly eventSender: eventOutbox.EventSender;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.settings = settingsFrom(env);
     migrateStorage(ctx.storage);
+    this.eventSender = new eventOutbox.EventSender(this.sql, env.EVENTS);
   }
 
-  async createSession(session: sessions.NewSession): Promise<void> {
-    await this.wakeBy(sessions.create(this.sql, session, Date.now(), this.settings.sessionIdleMs));
+  /**
+   * Creates the session of a login that verified the password set at `verifiedPasswordChangedAt`
+   * (the tenant row's `password_changed_at`, 0 when never changed). Refused (false) when a later
+   * change has settled here since: see credential-generation.ts.
+   */
+  async createSession(session: sessions.NewSession, verifiedPasswordChangedAt: number): Promise<boolean> {
+    if (!generation.isCurrent(this.ctx.storage.kv, verifiedPasswordChangedAt)) return false;
+    await this.wakeBy([sessions.create(this.sql, session, Date.now(), this.settings.sessionIdleMs)]);
+    return true;
   }
 
   /** See `validate` in session-store.ts: a valid use renews the idle timer, at most once a minute. */
-  async validateSession(sessionId: string, secretHash: string): Promise<boolean> {
-    return sessions.validate(this.sql, sessionId, secretHash, Date.now(), this.settings.sessionIdleMs);
+  async validateSession(presented: sessions.PresentedSession): Promise<boolean> {
+    return sessions.validate(this.sql, presented, Date.now(), this.settings.sessionIdleMs);
   }
 
   async revokeSession(sessionId: string): Promise<void> {
@@ -37,40 +79,117 @@ export class TenantSessions extends DurableObject<Env> {
   }
 
   /**
-   * Reserves one password check for `scope`, counted as a failure until `finishAttempt` says
-   * otherwise. A `change` also claims its stamp, recording whom to keep logged in, so that if the
-   * request dies after committing, the alarm still revokes the other sessions.
+   * Admits one login check, charged to the presenting device or to the untrusted clients (see
+   * login-checks.ts), or refuses it while that counter is locked out. Waits while checks in flight
+   * hold what is left of the budget.
    */
-  async beginAttempt(scope: string, change?: claims.PendingChange): Promise<attempts.AttemptDecision> {
-    const { decision, wakeBy } = attempts.begin(this.sql, scope, Date.now(), this.settings, change);
-    for (const at of wakeBy) await this.wakeBy(at);
-    return decision;
+  async beginLogin(request: logins.LoginCheckRequest): Promise<LoginAdmission> {
+    const charged = logins.scopeOf(this.sql, request, Date.now());
+    const admission = await this.admit((now) => {
+      const reserved = attempts.reserve(this.sql, charged.scope, now, this.settings);
+      const { reservation } = reserved;
+      // Recorded in the step that starts the lockout; an unknown user name has nobody to report.
+      if (reservation.outcome === 'locked' && reservation.lockoutStarted && request.tenantId) {
+        const lockout = { businessId: request.business, tenantId: request.tenantId, retryAfterSeconds: reservation.retryAfterSeconds };
+        eventOutbox.record(this.sql, loginLocked({ ...lockout, at: now }), now);
+      }
+      return reserved;
+    });
+    await this.wakeBy(this.eventSender.sendSoon(this.ctx));
+    return { ...admission, ...charged };
   }
 
-  /** Ends a reserved check; returns how many other sessions a committed change revoked. */
-  async finishAttempt(scope: string, result: attempts.AttemptResult): Promise<number> {
-    return attempts.finish(this.sql, scope, result);
+  async finishLogin(outcome: logins.LoginCheckOutcome): Promise<void> {
+    await this.finished(logins.finish(this.sql, outcome, Date.now(), this.settings));
+  }
+
+  /**
+   * Admits one check of a password change, charged to the calling session. Only one check per stamp
+   * may be in flight: the others are `busy`, uncounted. The check that finds the session's budget
+   * spent revokes the session, so a stolen session gets MAX_FAILED_ATTEMPTS guesses and no more.
+   * An admitted check claims the stamp, recording whom to keep logged in, so that if its request
+   * dies after committing, the alarm still revokes the other sessions.
+   */
+  async beginChange(change: claims.PendingChange): Promise<ChangeAdmission> {
+    const scope = sessionScope(change.keepSessionId);
+    const admission = await this.admit((now): { reservation: attempts.Reservation | { outcome: 'busy' }; wakeBy: number[] } => {
+      if (claims.isClaimed(this.sql, change.stamp, now)) return { reservation: { outcome: 'busy' }, wakeBy: [] };
+      const { reservation, wakeBy } = attempts.reserve(this.sql, scope, now, this.settings);
+      if (reservation.outcome === 'locked') {
+        sessions.revoke(this.sql, change.keepSessionId);
+        const { business: businessId, tenantId, requestId } = change;
+        if (reservation.lockoutStarted) eventOutbox.record(this.sql, sessionRevokedForGuessing({ businessId, tenantId, requestId, at: now }), now);
+      }
+      if (reservation.outcome === 'admitted') wakeBy.push(claims.claim(this.sql, change, now));
+      return { reservation, wakeBy };
+    });
+    await this.wakeBy(this.eventSender.sendSoon(this.ctx));
+    return admission;
+  }
+
+  /**
+   * Ends a change's check: settles the session's counter and releases the stamp and, if the change
+   * committed, revokes every other session of the tenant, all in one step. Returns how many it revoked.
+   */
+  async finishChange(result: ChangeResult): Promise<number> {
+    const now = Date.now();
+    const forgetAt = attempts.settle(this.sql, sessionScope(result.keepSessionId), result.checkId, result.result, now, this.settings);
+    if (!result.uncertain) claims.release(this.sql, result.stamp);
+    if (result.committed) generation.recordChange(this.ctx.storage.kv, result.changedAt);
+    const revoked = result.committed ? sessions.revokeOthers(this.sql, result.keepSessionId) : 0;
+    await this.finished(forgetAt === null ? [] : [forgetAt]);
+    return revoked;
   }
 
   async alarm(): Promise<void> {
     const now = Date.now();
     const { sessionIdleMs, failedAttemptWindowMs } = this.settings;
     sessions.deleteEnded(this.sql, now, sessionIdleMs);
+    devices.deleteExpired(this.sql, now);
     // D1's audit row is written in the same batch as the password, so it says whether a change committed.
-    await claims.settleAbandoned(this.sql, now, ({ tenantId, requestId }) =>
-      passwordChangeSucceeded(openDatabase(this.env.DB), tenantId, requestId),
+    await claims.settleAbandoned(
+      this.sql,
+      now,
+      ({ tenantId, requestId }) => passwordChangeCommittedAt(openDatabase(this.env.DB), tenantId, requestId),
+      (changedAt) => generation.recordChange(this.ctx.storage.kv, changedAt),
     );
     attempts.forgetStale(this.sql, now, failedAttemptWindowMs);
+    await this.eventSender.send();
     const due = [
+      eventOutbox.nextResend(this.sql, now),
       sessions.nextEnd(this.sql, sessionIdleMs),
+      devices.nextExpiry(this.sql),
       claims.nextHoldEnd(this.sql),
       attempts.nextForgettable(this.sql, failedAttemptWindowMs),
     ].filter((at) => at !== null);
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), now + 1000));
   }
 
-  /** Sets the alarm to `at` unless it is already set to go off sooner. */
-  private async wakeBy(at: number): Promise<void> {
+  /** Reserves a check, waiting while checks in flight hold the rest of the budget (see check-waiters.ts). */
+  private async admit<R extends { outcome: string }>(
+    reserve: (now: number) => { reservation: R; wakeBy: number[] },
+  ): Promise<Exclude<R, { outcome: 'wait' }> | Locked> {
+    const wakeBy: number[] = [];
+    const answer = await this.waiters.until(() => {
+      const reserved = reserve(Date.now());
+      wakeBy.push(...reserved.wakeBy);
+      const { reservation } = reserved;
+      return reservation.outcome === 'wait' ? 'wait' : (reservation as Exclude<R, { outcome: 'wait' }>);
+    }, Date.now);
+    await this.wakeBy(wakeBy);
+    return answer === 'timeout' ? STILL_IN_FLIGHT : answer;
+  }
+
+  /** A check ended: those waiting judge again, and the alarm is set to forget what it left. */
+  private async finished(wakeBy: number[]): Promise<void> {
+    this.waiters.wakeAll();
+    await this.wakeBy(wakeBy);
+  }
+
+  /** Sets the alarm to the earliest of `times` unless it is already set to go off sooner. */
+  private async wakeBy(times: number[]): Promise<void> {
+    if (times.length === 0) return;
+    const at = Math.min(...times);
     const current = await this.ctx.storage.getAlarm();
     if (current === null || at < current) await this.ctx.storage.setAlarm(at);
   }

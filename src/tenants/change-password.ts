@@ -1,79 +1,96 @@
 import type { z } from '@hono/zod-openapi';
-import { CHANGE_PASSWORD_SCOPE, reserveAttempt } from '../auth/attempts';
-import { hashPassword, verifyPassword } from '../auth/password';
-import { isRecentPassword } from '../auth/password-history';
+import { beginChangeCheck } from '../auth/attempts';
+import { hashPassword, newPasswordSalt, verifyPassword } from '../auth/password';
+import { isRecentPassword, type EarlierPasswords } from '../auth/password-history';
 import { findPasswordPolicyViolation } from '../auth/password-policy';
-import { PASSWORD_HISTORY_SIZE } from '../config';
 import type { SessionIdentity } from '../context';
 import type { Tenant } from '../db/schema';
 import { ApiError, describeError } from '../errors';
+import { passwordChanged } from '../events/event';
 import type { ChangePasswordBody } from '../schemas';
-import type { TenantSessions } from '../sessions/tenant-sessions';
+import type { CheckResult } from '../sessions/attempt-counter';
+import type { ChangeResult, TenantSessions } from '../sessions/tenant-sessions';
 import type { Deps } from './deps';
-import {
-  commitPasswordChange,
-  passwordChangeCommitted,
-  recentPasswordHashes,
-  recordAuditEvent,
-  type PasswordChange,
-} from './repository';
-import { loadChangeableTenant, newStamp, requireCurrentStamp } from './stamp';
+import { readForChange, type ChangeRead } from './change-read';
+import { commitPasswordChange, passwordChangeCommittedAt, recordAuditEvent, type PasswordChange } from './repository';
+import { newStamp, requireCurrentStamp } from './stamp';
 
-type ChangeDeps = Pick<Deps, 'db' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log'>;
+type ChangeDeps = Pick<Deps, 'db' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;
 
 /**
  * Replaces the password of the session's tenant if the existing one matches and the stamp is
- * current; every other session of the tenant is revoked. Returns the tenant id.
+ * current; every other session of the tenant is revoked. Returns the tenant id. `readAhead` is the
+ * tenant and history read already under way (src/read-ahead.ts); without it they are read here.
  */
 export async function changePassword(
   deps: ChangeDeps,
   session: SessionIdentity,
   request: z.output<typeof ChangePasswordBody>,
+  readAhead?: Promise<ChangeRead>,
 ): Promise<string> {
   const now = Date.now();
   const stamp = request.concurrencyStamp.toUpperCase();
   const stampsIssuedAfter = now - deps.settings.stampTtlMs;
 
   // Cheap rejections first: none of these runs PBKDF2.
-  const tenant = await loadChangeableTenant(deps.db, session.tenantId);
+  const { tenant, history } = await (readAhead ?? readForChange(deps, session.tenantId));
   requireCurrentStamp(tenant, stamp, stampsIssuedAfter);
-  requirePolicy(tenant, request, deps.settings.passwordMinLength);
+  await requirePolicy(tenant, request, deps);
 
   const sessions = deps.sessionsOf(tenant.id);
   const keepSessionId = session.sessionId;
-  await reserveAttempt(sessions, CHANGE_PASSWORD_SCOPE, { stamp, tenantId: tenant.id, keepSessionId, requestId: deps.requestId });
-  let verified = false;
+  const pending = { stamp, business: deps.business, tenantId: tenant.id, keepSessionId, requestId: deps.requestId };
+  const { checkId } = await beginChangeCheck(sessions, pending);
+  let result: CheckResult = 'abandoned';
   let committed = false;
+  let uncertain = false;
   try {
-    // Read alongside the derivation, so the history costs no extra round trip.
-    const history = recentPasswordHashes(deps.db, tenant.id, PASSWORD_HISTORY_SIZE - 1);
-    history.catch(() => {});
-    verified = await verifyPassword(request.existingPassword, tenant.passwordHash, deps.pepper);
+    const { passwordHistory } = deps.settings;
+    const verified = await verifyPassword(request.existingPassword, tenant.passwordHash, deps.pepper);
+    result = verified ? 'verified' : 'failed';
     if (!verified) await rejectMismatch(deps, tenant.id, now);
-    await requireNotRecent(request.newPassword, await history, deps.pepper);
-    committed = await commitOrReadBack(deps, {
+    // The tenant's one salt makes this derivation also the history check; an imported tenant gets it now.
+    const passwordSalt = tenant.passwordSalt ?? newPasswordSalt();
+    const newHash = await hashPassword(request.newPassword, deps.pepper, passwordSalt);
+    const earlier = { current: tenant.passwordHash, history };
+    await requireNotRecent(request.newPassword, newHash, earlier, deps);
+    // Written in the change's own batch, so the business hears of the change if and only if it commits.
+    const event = passwordChanged({ businessId: deps.business, tenantId: tenant.id, requestId: deps.requestId, at: now });
+    const outcome = await commitOrReadBack(deps, {
       tenantId: tenant.id,
       presentedStamp: stamp,
       stampsIssuedAfter,
       previousHash: tenant.passwordHash,
-      newHash: await hashPassword(request.newPassword, deps.pepper),
+      newHash,
+      passwordSalt,
+      historyKept: passwordHistory - 1,
       rotatedStamp: newStamp(),
       now,
       requestId: deps.requestId,
+      event,
     });
+    uncertain = outcome === 'unknown';
+    if (uncertain) throw new ApiError('SOMETHING_WENT_WRONG');
+    committed = outcome === true;
     if (!committed) throw new ApiError('CHANGE_PASSWORD_FAILED');
+    deps.sendEvent(event);
     deps.log('info', 'password.change.succeeded', { tenantId: tenant.id });
   } finally {
-    await settleAttempt(deps, sessions, { verified, stamp, committed, keepSessionId });
+    await settleAttempt(deps, sessions, { checkId, result, stamp, committed, keepSessionId, changedAt: now, uncertain });
   }
   return tenant.id;
 }
 
-function requirePolicy(tenant: Tenant, request: z.output<typeof ChangePasswordBody>, minLength: number): void {
-  const violation = findPasswordPolicyViolation(request.newPassword, minLength, {
+async function requirePolicy(
+  tenant: Tenant,
+  request: z.output<typeof ChangePasswordBody>,
+  deps: Pick<ChangeDeps, 'business' | 'settings'>,
+): Promise<void> {
+  const violation = await findPasswordPolicyViolation(request.newPassword, deps.settings.passwordMinLength, {
     userName: tenant.userName,
     firstName: tenant.firstName,
     lastName: tenant.lastName,
+    business: deps.business,
     existingPassword: request.existingPassword,
   });
   if (violation) {
@@ -81,11 +98,16 @@ function requirePolicy(tenant: Tenant, request: z.output<typeof ChangePasswordBo
   }
 }
 
-/** Runs only after the existing password verified: each history entry costs a derivation. */
-async function requireNotRecent(newPassword: string, history: string[], pepper: string | undefined): Promise<void> {
-  if (await isRecentPassword(newPassword, history, pepper)) {
+/** Runs only after the existing password verified, with the new hash already derived. */
+async function requireNotRecent(
+  newPassword: string,
+  newHash: string,
+  earlier: EarlierPasswords,
+  deps: Pick<ChangeDeps, 'pepper' | 'settings'>,
+): Promise<void> {
+  if (await isRecentPassword(newPassword, newHash, earlier, deps.pepper)) {
     throw new ApiError('INVALID_PARAM_NEW_PASSWORD', {
-      message: `newPassword must not be one of your last ${PASSWORD_HISTORY_SIZE} passwords`,
+      message: `newPassword must not be one of your last ${deps.settings.passwordHistory} passwords`,
       field: 'newPassword',
     });
   }
@@ -101,21 +123,31 @@ async function rejectMismatch(deps: ChangeDeps, tenantId: string, now: number): 
 
 /**
  * Runs the conditional batch. If D1 reports an error, the write may still have committed: the
- * outcome is decided by reading the row back, never by retrying, and never reported as success
- * unless the read shows the commit.
+ * outcome is decided by reading this request's audit row back, never by retrying, and never
+ * reported as success unless the read shows the commit. When the read fails too, the outcome is
+ * `unknown`: the stamp's claim is kept, and the object's alarm decides by the same row.
  */
-async function commitOrReadBack(deps: ChangeDeps, change: PasswordChange): Promise<boolean> {
+async function commitOrReadBack(deps: ChangeDeps, change: PasswordChange): Promise<boolean | 'unknown'> {
   try {
     return await commitPasswordChange(deps.db, change);
   } catch (cause) {
-    deps.log('error', 'password.change.commit_uncertain', { tenantId: change.tenantId, cause: describeError(cause) });
-    if (await passwordChangeCommitted(deps.db, change.tenantId, change.rotatedStamp).catch(() => false)) return true;
+    const { tenantId, requestId } = change;
+    deps.log('error', 'password.change.commit_uncertain', { tenantId, cause: describeError(cause) });
+    let committedAt: number | null;
+    try {
+      committedAt = await passwordChangeCommittedAt(deps.db, tenantId, requestId);
+    } catch (readError) {
+      deps.log('error', 'password.change.read_back_failed', { tenantId, cause: describeError(readError) });
+      return 'unknown';
+    }
+    if (committedAt !== null) return true;
     throw new ApiError('SOMETHING_WENT_WRONG', { cause });
   }
 }
 
 /**
- * Reports the outcome to the tenant's Durable Object, which releases the stamp and, after a commit,
+ * Reports the outcome to the tenant's Durable Object, which settles the session's failure counter,
+ * releases the stamp and, after a commit,
  * revokes every other session. The password is committed by then, so a failure here must not turn
  * success into an error: the object's alarm settles the change from D1 within CHANGE_CLAIM_HOLD_MS,
  * and while the object is unreachable no session of the tenant validates anyway.
@@ -123,10 +155,10 @@ async function commitOrReadBack(deps: ChangeDeps, change: PasswordChange): Promi
 async function settleAttempt(
   deps: ChangeDeps,
   sessions: DurableObjectStub<TenantSessions>,
-  result: { verified: boolean; stamp: string; committed: boolean; keepSessionId: string },
+  result: ChangeResult,
 ): Promise<void> {
   try {
-    const revoked = await sessions.finishAttempt(CHANGE_PASSWORD_SCOPE, result);
+    const revoked = await sessions.finishChange(result);
     if (result.committed) deps.log('info', 'sessions.revoked_others', { revoked });
   } catch (cause) {
     deps.log('error', 'password.change.settle_failed', { committed: result.committed, cause: describeError(cause) });

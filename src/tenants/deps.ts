@@ -1,4 +1,5 @@
 import type { Settings } from '../config';
+import type { EventMessage } from '../events/event';
 import type { Log } from '../logging';
 import type { TenantSessions } from '../sessions/tenant-sessions';
 import type { Database } from './repository';
@@ -6,12 +7,18 @@ import type { Database } from './repository';
 /** What the tenant workflows are given, so that none of them reaches into the request's context. */
 export interface Deps {
   db: Database;
-  /** The Durable Object of one tenant: its sessions, failed-attempt counter and stamp claims. */
+  /** The business of the request's key; every tenant a workflow reads or writes is of this business. */
+  business: string;
+  /** The Durable Object of one tenant of the business: its sessions, failed-attempt counters and stamp claims. */
   sessionsOf(tenantId: string): DurableObjectStub<TenantSessions>;
-  /** The Durable Object counting failed logins for one user name, whether or not such a tenant exists. */
+  /** The Durable Object counting failed logins and holding device tokens for one user name of the business, whether or not such a tenant exists. */
   loginThrottleOf(userName: string): DurableObjectStub<TenantSessions>;
+  /** Spends one login of the key and client address's budget (auth/login-spraying.ts), or throws TOO_MANY_ATTEMPTS. */
+  spendLoginBudget(): Promise<void>;
   settings: Settings;
   pepper: string | undefined;
   requestId: string;
   log: Log;
+  /** Hands a committed event to the EVENTS queue after the response; the outbox sweep covers a failure. */
+  sendEvent(event: EventMessage): void;
 }

@@ -1,50 +1,87 @@
 import type { z } from '@hono/zod-openapi';
-import { LOGIN_SCOPE, reserveAttempt } from '../auth/attempts';
-import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/password';
+import { beginLoginCheck } from '../auth/attempts';
+import { issueDeviceToken, parseDeviceToken } from '../auth/device-token';
+import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, newPasswordSalt, verifyPassword } from '../auth/password';
 import { issueToken } from '../auth/session-token';
 import type { Tenant } from '../db/schema';
 import { ApiError } from '../errors';
 import type { LoginBody, LoginResult } from '../schemas';
+import type { CheckResult } from '../sessions/attempt-counter';
+import type { LoginCheckOutcome } from '../sessions/login-checks';
 import type { Deps } from './deps';
 import { findTenantByUserName, recordAuditEvent, upgradePasswordHash } from './repository';
 
-type LoginDeps = Pick<Deps, 'db' | 'sessionsOf' | 'loginThrottleOf' | 'settings' | 'pepper' | 'requestId' | 'log'>;
+type LoginDeps = Pick<
+  Deps,
+  'db' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'spendLoginBudget' | 'settings' | 'pepper' | 'requestId' | 'log'
+>;
+
+type Credentials = z.output<typeof LoginBody>;
+type LoginableTenant = Tenant & { passwordHash: string };
+
+/** The device token a login answers, and what its login object is told to keep of it. */
+interface DeviceGrant {
+  token: string;
+  stored: NonNullable<LoginCheckOutcome['device']>;
+}
 
 /**
- * Checks the credentials under the user name's failed-login budget and opens a session. Unknown
- * users, disabled ones and wrong passwords get the same answer after the same work.
+ * Checks the credentials within the user name's failed-login budget of the key's business (the
+ * presenting device's own, for a known device) and, unless from a known device, within the key and
+ * client's budget across user names; then opens a session. Unknown users, disabled ones and wrong
+ * passwords get the same answer after the same work.
  */
-export async function logIn(deps: LoginDeps, credentials: z.output<typeof LoginBody>): Promise<z.output<typeof LoginResult>> {
+export async function logIn(
+  deps: LoginDeps,
+  credentials: Credentials,
+  deviceToken: string | undefined,
+): Promise<z.output<typeof LoginResult>> {
+  const presented = await parseDeviceToken(deviceToken);
+  // Without a device token nothing can exempt the login: spend before any storage is read.
+  if (!presented) await deps.spendLoginBudget();
+  const tenant = await findTenantByUserName(deps.db, deps.business, credentials.userName);
   const throttle = deps.loginThrottleOf(credentials.userName);
-  await reserveAttempt(throttle, LOGIN_SCOPE);
-  const tenant = await verifyCredentials(deps, credentials);
-  await throttle.finishAttempt(LOGIN_SCOPE, { verified: true });
-  await upgradeWeakHash(deps, tenant, credentials.password);
-  const { token, expiresAt } = await openSession(deps, tenant.id);
+  const check = await beginLoginCheck(throttle, { business: deps.business, tenantId: tenant?.id ?? null, device: presented });
+  let result: CheckResult = 'abandoned';
+  let device: DeviceGrant | undefined;
+  let loggedIn: LoginableTenant;
+  try {
+    // A refusal here leaves the check abandoned: it counts as nothing against the user.
+    if (presented && !check.knownDevice) await deps.spendLoginBudget();
+    loggedIn = await verifyCredentials(deps, tenant, credentials.password);
+    result = 'verified';
+    device = check.knownDevice && deviceToken ? renewDevice(deps, deviceToken, presented!.id) : await newDevice(deps, loggedIn.id);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') result = 'failed';
+    await throttle.finishLogin({ ...check, result, device: device?.stored });
+    throw error;
+  }
+  // The login object, the tenant's object and D1 are independent: told at once, one round trip.
+  const [, , { token, expiresAt }] = await Promise.all([
+    throttle.finishLogin({ ...check, result, device: device.stored }),
+    upgradeWeakHash(deps, loggedIn, credentials.password),
+    openSession(deps, loggedIn),
+  ]);
   return {
     token,
     expiresAt: new Date(expiresAt).toISOString(),
+    deviceToken: device.token,
     authContactBookInfo: {
-      id: tenant.id,
-      firstName: tenant.firstName,
-      lastName: tenant.lastName,
-      email: tenant.userName,
-      phoneNumber: tenant.phoneNumber,
+      id: loggedIn.id,
+      firstName: loggedIn.firstName,
+      lastName: loggedIn.lastName,
+      email: loggedIn.userName,
+      phoneNumber: loggedIn.phoneNumber,
     },
   };
 }
 
 /** The tenant whose password this is, or INVALID_CREDENTIALS after an audit row. */
-async function verifyCredentials(
-  deps: LoginDeps,
-  { userName, password }: z.output<typeof LoginBody>,
-): Promise<Tenant & { passwordHash: string }> {
-  const tenant = await findTenantByUserName(deps.db, userName);
+async function verifyCredentials(deps: LoginDeps, tenant: Tenant | undefined, password: string): Promise<LoginableTenant> {
   const storedHash = tenant?.passwordHash && !tenant.isDisabled ? tenant.passwordHash : null;
   // Unknown users cost the same derivation as real ones, so timing does not reveal who exists.
   const matches = await verifyPassword(password, storedHash ?? DUMMY_PASSWORD_HASH, deps.pepper);
   if (tenant && storedHash && matches) return { ...tenant, passwordHash: storedHash };
-  // The failure was counted when the attempt was reserved; nothing to tell the counter.
   await recordAuditEvent(deps.db, {
     tenantId: tenant?.id ?? null,
     event: 'login',
@@ -59,14 +96,38 @@ async function verifyCredentials(
 /** Replaces a hash made with older parameters, now that the password is known to be right. */
 async function upgradeWeakHash(deps: LoginDeps, tenant: Tenant & { passwordHash: string }, password: string) {
   if (!needsRehash(tenant.passwordHash, deps.pepper)) return;
-  await upgradePasswordHash(deps.db, tenant.id, tenant.passwordHash, await hashPassword(password, deps.pepper));
+  // An imported tenant gets its one salt here, if its first change has not given it one.
+  const passwordSalt = tenant.passwordSalt ?? newPasswordSalt();
+  const passwordHash = await hashPassword(password, deps.pepper, passwordSalt);
+  await upgradePasswordHash(deps.db, tenant.id, tenant.passwordHash, { passwordHash, passwordSalt });
   deps.log('info', 'auth.password_hash_upgraded', { tenantId: tenant.id });
 }
 
-async function openSession(deps: LoginDeps, tenantId: string): Promise<{ token: string; expiresAt: number }> {
+/** A known device keeps its token, valid for another DEVICE_TOKEN_TTL_DAYS from now. */
+function renewDevice(deps: LoginDeps, token: string, deviceId: string): DeviceGrant {
+  return { token, stored: { renew: deviceId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } };
+}
+
+/** Any other client becomes a known device of this tenant from now on, if it keeps the token. */
+async function newDevice(deps: LoginDeps, tenantId: string): Promise<DeviceGrant> {
+  const { token, id, secretHash } = await issueDeviceToken();
+  return { token, stored: { issue: { id, secretHash, tenantId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } } };
+}
+
+/**
+ * Opens a session for the password just verified. The tenant's object refuses it if a change
+ * settled after that password was read: the login then fails as if the password were wrong.
+ */
+async function openSession(deps: LoginDeps, tenant: LoginableTenant): Promise<{ token: string; expiresAt: number }> {
+  const tenantId = tenant.id;
   const issued = await issueToken(tenantId);
   const expiresAt = Date.now() + deps.settings.sessionTtlMs;
-  await deps.sessionsOf(tenantId).createSession({ sessionId: issued.sessionId, secretHash: issued.secretHash, expiresAt });
+  const { sessionId, secretHash } = issued;
+  const session = { sessionId, secretHash, business: deps.business, expiresAt };
+  if (!(await deps.sessionsOf(tenantId).createSession(session, tenant.passwordChangedAt ?? 0))) {
+    deps.log('warn', 'auth.login.failed', { tenantId, reason: 'password_changed' });
+    throw new ApiError('INVALID_CREDENTIALS');
+  }
   deps.log('info', 'auth.login.succeeded', { tenantId, sessionId: issued.sessionId });
   return { token: issued.token, expiresAt };
 }

@@ -1,28 +1,34 @@
 import type { z } from '@hono/zod-openapi';
-import { hashPassword } from '../auth/password';
+import { hashPassword, newPasswordSalt } from '../auth/password';
 import { findPasswordPolicyViolation } from '../auth/password-policy';
 import { ApiError } from '../errors';
 import type { RegisterBody } from '../schemas';
 import type { Deps } from './deps';
 import { createTenant } from './repository';
 
-/** Creates a tenant with login credentials; returns the new tenant's id. */
+/** Creates a tenant of the key's business with login credentials; returns the new tenant's id. */
 export async function registerTenant(
-  deps: Pick<Deps, 'db' | 'settings' | 'pepper' | 'log'>,
+  deps: Pick<Deps, 'db' | 'business' | 'settings' | 'pepper' | 'log'>,
   registration: z.output<typeof RegisterBody>,
 ): Promise<string> {
-  const violation = findPasswordPolicyViolation(registration.password, deps.settings.passwordMinLength, registration);
+  const violation = await findPasswordPolicyViolation(registration.password, deps.settings.passwordMinLength, {
+    ...registration,
+    business: deps.business,
+  });
   if (violation) {
     throw new ApiError('INVALID_PARAM_PASSWORD', { message: `password ${violation}`, field: 'password' });
   }
+  const passwordSalt = newPasswordSalt();
   const id = await createTenant(
     deps.db,
     {
+      businessId: deps.business,
       userName: registration.userName,
       firstName: registration.firstName,
       lastName: registration.lastName,
       phoneNumber: registration.phoneNumber ?? null,
-      passwordHash: await hashPassword(registration.password, deps.pepper),
+      passwordHash: await hashPassword(registration.password, deps.pepper, passwordSalt),
+      passwordSalt,
     },
     Date.now(),
   );

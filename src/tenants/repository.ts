@@ -1,6 +1,9 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { auditEvents, passwordHistory, tenants, type Tenant } from '../db/schema';
+import type { EventMessage } from '../events/event';
+import { insertEventIf } from '../events/outbox';
+import { pruneHistory } from './history-repository';
 
 export type Database = ReturnType<typeof openDatabase>;
 
@@ -9,44 +12,74 @@ export function openDatabase(d1: D1Database) {
 }
 
 export interface NewTenant {
+  businessId: string;
   userName: string;
   firstName: string;
   lastName: string;
   phoneNumber: string | null;
   passwordHash: string;
+  /** The salt `passwordHash` was derived under, kept for every later hash of the tenant. */
+  passwordSalt: string;
 }
 
 export function newTenantId(): string {
   return crypto.randomUUID().toUpperCase();
 }
 
-/** Inserts the tenant unless the user name is taken; returns the new id, or null when taken. */
+/** Inserts the tenant unless its business has the user name already; returns the new id, or null when taken. */
 export async function createTenant(db: Database, tenant: NewTenant, now: number): Promise<string | null> {
   const id = newTenantId();
   const inserted = await db
     .insert(tenants)
     .values({ id, ...tenant, createdAt: now })
-    .onConflictDoNothing({ target: tenants.userName })
+    .onConflictDoNothing({ target: [tenants.businessId, tenants.userName] })
     .returning({ id: tenants.id });
   return inserted.length === 1 ? id : null;
 }
 
-export async function findTenantById(db: Database, id: string): Promise<Tenant | undefined> {
-  return db.select().from(tenants).where(eq(tenants.id, id)).get();
+/** The query for the one tenant of the business that `condition` picks: a business never reads another's tenants. */
+export const selectTenantOf = (db: Database, businessId: string, condition: SQL) =>
+  db
+    .select()
+    .from(tenants)
+    .where(and(eq(tenants.businessId, businessId), condition));
+
+async function findTenantOf(db: Database, businessId: string, condition: SQL): Promise<Tenant | undefined> {
+  return selectTenantOf(db, businessId, condition).get();
 }
 
-export async function findTenantByUserName(db: Database, userName: string): Promise<Tenant | undefined> {
-  return db.select().from(tenants).where(eq(tenants.userName, userName)).get();
-}
+export const findTenantById = (db: Database, businessId: string, id: string) => findTenantOf(db, businessId, eq(tenants.id, id));
 
-/** Stores a fresh stamp, superseding any earlier one. Returns false when the row is gone. */
-export async function storeConcurrencyStamp(db: Database, id: string, stamp: string, now: number): Promise<boolean> {
-  const updated = await db
+export const findTenantByUserName = (db: Database, businessId: string, userName: string) =>
+  findTenantOf(db, businessId, eq(tenants.userName, userName));
+
+/**
+ * In one conditional write: renews the tenant's live stamp (issued after `liveAfter`), or replaces a
+ * missing, expired or consumed one with `fresh`, and returns the stamp now live. Null when the
+ * tenant is not there or cannot take a change (no credentials, disabled), which the caller tells apart.
+ */
+export async function liveConcurrencyStamp(
+  db: Database,
+  tenant: { businessId: string; id: string },
+  stamps: { fresh: string; liveAfter: number; now: number },
+): Promise<string | null> {
+  const isLive = and(sql`${tenants.concurrencyStamp} is not null`, gt(tenants.concurrencyStampIssuedAt, stamps.liveAfter));
+  const [row] = await db
     .update(tenants)
-    .set({ concurrencyStamp: stamp, concurrencyStampIssuedAt: now })
-    .where(eq(tenants.id, id))
-    .returning({ id: tenants.id });
-  return updated.length === 1;
+    .set({
+      concurrencyStamp: sql`case when ${isLive} then ${tenants.concurrencyStamp} else ${stamps.fresh} end`,
+      concurrencyStampIssuedAt: stamps.now,
+    })
+    .where(
+      and(
+        eq(tenants.businessId, tenant.businessId),
+        eq(tenants.id, tenant.id),
+        sql`${tenants.passwordHash} is not null`,
+        eq(tenants.isDisabled, false),
+      ),
+    )
+    .returning({ stamp: tenants.concurrencyStamp });
+  return row?.stamp ?? null;
 }
 
 export interface PasswordChange {
@@ -56,16 +89,22 @@ export interface PasswordChange {
   stampsIssuedAfter: number;
   previousHash: string;
   newHash: string;
+  /** The tenant's salt, under which `newHash` was derived: unchanged, or set now for an imported tenant. */
+  passwordSalt: string;
+  /** How many retired hashes to keep after this change; older ones are deleted in the same batch. */
+  historyKept: number;
   /** Replaces the consumed stamp, so a replay finds nothing to match. */
   rotatedStamp: string;
   now: number;
   requestId: string;
+  /** `tenant.password_changed`, written to the outbox by the same batch. */
+  event: EventMessage;
 }
 
 /**
- * One D1 batch (a single transaction): the conditional UPDATE on the stamp, then the history and
- * audit rows, which are inserted only if the UPDATE matched (their SELECT finds the rotated stamp).
- * Returns true when this call won the stamp.
+ * One D1 batch (a single transaction): the conditional UPDATE on the stamp, then the history row,
+ * the audit row and the event's outbox row, inserted only if the UPDATE matched (their SELECT finds
+ * the rotated stamp). Returns true when this call won the stamp.
  */
 export async function commitPasswordChange(db: Database, change: PasswordChange): Promise<boolean> {
   const wonTheStamp = and(eq(tenants.id, change.tenantId), eq(tenants.concurrencyStamp, change.rotatedStamp));
@@ -74,6 +113,7 @@ export async function commitPasswordChange(db: Database, change: PasswordChange)
       .update(tenants)
       .set({
         passwordHash: change.newHash,
+        passwordSalt: change.passwordSalt,
         concurrencyStamp: change.rotatedStamp,
         concurrencyStampIssuedAt: null,
         passwordChangedAt: change.now,
@@ -111,27 +151,21 @@ export async function commitPasswordChange(db: Database, change: PasswordChange)
         .from(tenants)
         .where(wonTheStamp),
     ),
+    pruneHistory(db, change.tenantId, change.historyKept),
+    insertEventIf(db, change.event, wonTheStamp),
   ]);
   return updated.length === 1;
 }
 
 /**
- * Whether a change whose outcome is unknown (D1 reported an error, possibly after committing) did
- * commit: only the winning write leaves its rotated stamp on the row. Decided by reading, never by retrying.
+ * When the change made by `requestId` committed (the `password_changed_at` it wrote), or null if it
+ * did not: its audit row is written in the same batch, with that instant. Decides a change whose
+ * outcome is unknown (D1 reported an error, possibly after committing) by reading, never by
+ * retrying; unlike the rotated stamp, which a later stamp request overwrites, the row stays.
  */
-export async function passwordChangeCommitted(db: Database, tenantId: string, rotatedStamp: string): Promise<boolean> {
+export async function passwordChangeCommittedAt(db: Database, tenantId: string, requestId: string): Promise<number | null> {
   const row = await db
-    .select({ id: tenants.id })
-    .from(tenants)
-    .where(and(eq(tenants.id, tenantId), eq(tenants.concurrencyStamp, rotatedStamp)))
-    .get();
-  return row !== undefined;
-}
-
-/** Whether the change made by `requestId` committed: its audit row is written in the same batch. */
-export async function passwordChangeSucceeded(db: Database, tenantId: string, requestId: string): Promise<boolean> {
-  const row = await db
-    .select({ id: auditEvents.id })
+    .select({ createdAt: auditEvents.createdAt })
     .from(auditEvents)
     .where(
       and(
@@ -142,25 +176,20 @@ export async function passwordChangeSucceeded(db: Database, tenantId: string, re
       ),
     )
     .get();
-  return row !== undefined;
+  return row?.createdAt ?? null;
 }
 
-/** Replaces a hash made with weaker parameters, only if nothing changed it meanwhile. */
-export async function upgradePasswordHash(db: Database, id: string, oldHash: string, newHash: string): Promise<void> {
+/** Replaces a hash made with weaker parameters (and the salt it was made under), only if nothing changed it meanwhile. */
+export async function upgradePasswordHash(
+  db: Database,
+  id: string,
+  oldHash: string,
+  upgraded: { passwordHash: string; passwordSalt: string },
+): Promise<void> {
   await db
     .update(tenants)
-    .set({ passwordHash: newHash })
+    .set(upgraded)
     .where(and(eq(tenants.id, id), eq(tenants.passwordHash, oldHash)));
-}
-
-export async function recentPasswordHashes(db: Database, tenantId: string, count: number): Promise<string[]> {
-  const rows = await db
-    .select({ passwordHash: passwordHistory.passwordHash })
-    .from(passwordHistory)
-    .where(eq(passwordHistory.tenantId, tenantId))
-    .orderBy(sql`${passwordHistory.createdAt} desc, ${passwordHistory.id} desc`)
-    .limit(count);
-  return rows.map((row) => row.passwordHash);
 }
 
 export async function recordAuditEvent(

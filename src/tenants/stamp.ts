@@ -3,29 +3,43 @@ import { timingSafeEqualText } from '../auth/encoding';
 import type { Tenant } from '../db/schema';
 import { ApiError } from '../errors';
 import type { Deps } from './deps';
-import { findTenantById, storeConcurrencyStamp, type Database } from './repository';
+import { findTenantById, liveConcurrencyStamp, type Database } from './repository';
 
 export const newStamp = () => crypto.randomUUID().toUpperCase();
 
-/** The tenant behind the session, if it can take a password change at all. */
-export async function loadChangeableTenant(db: Database, tenantId: string): Promise<Tenant & { passwordHash: string }> {
-  const tenant = await findTenantById(db, tenantId);
+export type ChangeableTenant = Tenant & { passwordHash: string };
+
+/** The tenant, if there is one and it can take a password change at all. */
+export function requireChangeable(tenant: Tenant | undefined): ChangeableTenant {
   if (!tenant) throw new ApiError('NO_RECORDS_FOUND');
   if (!tenant.passwordHash || tenant.isDisabled) throw new ApiError('INVALID_CONTACT_BOOK_DETAILS_INFO');
   return { ...tenant, passwordHash: tenant.passwordHash };
 }
 
-/** Stores a fresh stamp for the tenant, superseding any earlier one, and returns it. */
-export async function issueStamp(deps: Pick<Deps, 'db' | 'log'>, tenantId: string): Promise<string> {
-  await loadChangeableTenant(deps.db, tenantId);
-  const stamp = newStamp();
-  let stored: boolean;
+/** The tenant of the business behind the session, if it can take a password change at all. */
+export async function loadChangeableTenant(db: Database, business: string, tenantId: string): Promise<ChangeableTenant> {
+  return requireChangeable(await findTenantById(db, business, tenantId));
+}
+
+/**
+ * Returns the tenant's live stamp, renewing its lifetime, or a fresh one when none is live. Every
+ * session asking gets the same stamp until a change consumes it, so no session can supersede the
+ * stamp another one holds. One conditional write; the tenant is read only to explain a refusal.
+ */
+export async function issueStamp(deps: Pick<Deps, 'db' | 'business' | 'settings' | 'log'>, tenantId: string): Promise<string> {
+  const now = Date.now();
+  const tenant = { businessId: deps.business, id: tenantId };
+  let stamp: string | null;
   try {
-    stored = await storeConcurrencyStamp(deps.db, tenantId, stamp, Date.now());
+    stamp = await liveConcurrencyStamp(deps.db, tenant, { fresh: newStamp(), liveAfter: now - deps.settings.stampTtlMs, now });
   } catch (cause) {
     throw new ApiError('CONCURRENCY_STAMP_CREATE_FAILED', { cause });
   }
-  if (!stored) throw new ApiError('CONCURRENCY_STAMP_CREATE_FAILED');
+  if (stamp === null) {
+    await loadChangeableTenant(deps.db, deps.business, tenantId);
+    // Changeable now, though the write found it otherwise: it changed in between. Asking again will do.
+    throw new ApiError('CONCURRENCY_STAMP_CREATE_FAILED');
+  }
   deps.log('info', 'password.stamp_issued', { tenantId });
   return stamp;
 }

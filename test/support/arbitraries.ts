@@ -167,7 +167,19 @@ export const contentTypeHeader = fc.oneof(
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'transfer-encoding', 'x-api-key', 'x-token', 'host', 'connection', 'expect', 'upgrade', 'te', 'trailer', 'keep-alive']);
 export const extraHeaders = fc.dictionary(
   fc.oneof(
-    fc.constantFrom('Origin', 'X-Request-Id', 'Authorization', 'Cookie', 'X-Forwarded-For', 'X-HTTP-Method-Override', 'Accept', 'Accept-Encoding', 'Range'),
+    fc.constantFrom(
+      'Origin',
+      'X-Request-Id',
+      'X-Device-Token',
+      'CF-Connecting-IP',
+      'Authorization',
+      'Cookie',
+      'X-Forwarded-For',
+      'X-HTTP-Method-Override',
+      'Accept',
+      'Accept-Encoding',
+      'Range',
+    ),
     fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,24}$/),
   ).filter((name) => !RESERVED_HEADERS.has(name.toLowerCase())),
   headerText(60),

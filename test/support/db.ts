@@ -3,8 +3,10 @@ import { env } from 'cloudflare:workers';
 /** A tenants row as D1 stores it. */
 export interface TenantRow {
   id: string;
+  business_id: string;
   user_name: string;
   password_hash: string | null;
+  password_salt: string | null;
   concurrency_stamp: string | null;
   concurrency_stamp_issued_at: number | null;
   password_changed_at: number | null;

@@ -4,7 +4,7 @@ import { issueToken } from '../../src/auth/session-token';
 import { settingsFrom } from '../../src/config';
 import { tenantSessions } from '../../src/sessions/stub';
 import { Live, type HostileRequest, type LiveName } from './arbitraries';
-import type { TenantRow } from './db';
+import { tenantState, type TenantRow } from './db';
 import { ORIGIN } from './dispatch';
 import { expectSuccess } from './envelope';
 import type { Reply } from './request';
@@ -25,7 +25,7 @@ export interface Fixture {
   token: string;
   loggedOutToken: string;
   revokedApiKey: string;
-  /** A stamp of the subject superseded by a later one. */
+  /** A stamp of the subject that expired and was replaced by a later one. */
   staleStamp: string;
   /** Another tenant, whose Durable Object a foreign token is sent to. */
   bystander: TestTenant;
@@ -34,11 +34,14 @@ export interface Fixture {
 /** A session put straight into the tenant's Durable Object, as a login would, without paying for PBKDF2. */
 export async function mintSession(tenant: TestTenant): Promise<string> {
   const issued = await issueToken(tenant.id);
-  await tenantSessions(env, tenant.id).createSession({
+  const session = {
     sessionId: issued.sessionId,
     secretHash: issued.secretHash,
+    business: tenant.business,
     expiresAt: Date.now() + settingsFrom(env).sessionTtlMs,
-  });
+  };
+  // Verified "now": at least as new as any password change the object has settled.
+  await tenantSessions(env, tenant.business, tenant.id).createSession(session, Date.now());
   return issued.token;
 }
 
@@ -47,7 +50,9 @@ export async function makeFixture(bystander: TestTenant): Promise<Fixture> {
   const token = await login(subject);
   const loggedOutToken = await mintSession(subject);
   expectSuccess(await logoutReply(subject, loggedOutToken));
+  // The live stamp is renewed, not replaced, when asked for again: let it expire to get a new one.
   const staleStamp = await requestStamp(subject, token);
+  await tenantState.setStampIssuedAt(subject.id, 0);
   await requestStamp(subject, token);
   return { subject, token, loggedOutToken, revokedApiKey: await createApiKey({ revoked: true }), staleStamp, bystander };
 }

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { apiKeyStorageKey, newApiKeyRecord } from '../../src/auth/api-key-format';
+import { apiKeyStorageKey, DEFAULT_BUSINESS, newApiKeyRecord } from '../../src/auth/api-key-format';
 import { sha256Hex } from '../../src/auth/encoding';
 import { apiKeyText, changeBody, loginBody, strongPassword, uniqueEmail, unknownApiKey, unknownUserName, type ChangeBody } from './builders';
 import { expectSuccess } from './envelope';
@@ -7,18 +7,26 @@ import { call, type CallOptions } from './request';
 import { ROUTES } from './routes';
 import { rememberSecret } from './secret-watch';
 
-/** Puts a fresh application key into KV the way the operator CLI does (value and metadata), and returns the raw key. */
-export async function createApiKey(options: { revoked?: boolean } = {}): Promise<string> {
+/**
+ * Puts a fresh application key of `business` (default: the default business) into KV the way the
+ * operator CLI does (value and metadata), and returns the raw key.
+ */
+export async function createApiKey(options: { revoked?: boolean; business?: string } = {}): Promise<string> {
   const key = rememberSecret(apiKeyText());
   const hash = await sha256Hex(key);
-  const record = newApiKeyRecord(hash, 'test', new Date());
+  const record = newApiKeyRecord(hash, 'test', new Date(), options.business);
   if (options.revoked) record.revokedAt = record.createdAt;
   await env.API_KEYS.put(apiKeyStorageKey(hash), JSON.stringify(record), { metadata: record });
   return key;
 }
 
+/** A business of its own, so that nothing another test does through its keys can reach it. */
+export const uniqueBusiness = () => `test-${crypto.randomUUID()}`;
+
 export interface TestTenant {
   id: string;
+  /** The business of `apiKey`, which the tenant registered with. */
+  business: string;
   userName: string;
   password: string;
   firstName: string;
@@ -29,14 +37,17 @@ export interface TestTenant {
 export interface LoginData {
   token: string;
   expiresAt: string;
+  deviceToken: string;
   authContactBookInfo: { id: string; firstName: string; lastName: string; email: string; phoneNumber: string | null };
 }
 
 /** Options for a call made on a tenant's behalf: its key and token are filled in unless given. */
 type AsTenant = Omit<CallOptions, 'method' | 'body'>;
 
+/** Registers a tenant through the API; `business` and `apiKey` together name an existing key of that business. */
 export async function registerTenant(overrides: Partial<Omit<TestTenant, 'id'>> = {}, options: { env?: Env } = {}): Promise<TestTenant> {
-  const apiKey = overrides.apiKey ?? (await createApiKey());
+  const business = overrides.business ?? DEFAULT_BUSINESS;
+  const apiKey = overrides.apiKey ?? (await createApiKey({ business }));
   const tenant = {
     userName: overrides.userName ?? uniqueEmail(),
     password: rememberSecret(overrides.password ?? strongPassword()),
@@ -44,12 +55,13 @@ export async function registerTenant(overrides: Partial<Omit<TestTenant, 'id'>> 
     lastName: overrides.lastName ?? 'Doe',
   };
   const id = expectSuccess(await callRegister(tenant, { apiKey, env: options.env }), 201);
-  return { ...tenant, id, apiKey };
+  return { ...tenant, id, business, apiKey };
 }
 
 /** A fresh key and a user name nobody registered: a tenant that exists only on the client side. */
 export async function unregisteredTenant(): Promise<TestTenant> {
-  return { id: '', userName: unknownUserName(), password: strongPassword(), firstName: 'Jane', lastName: 'Doe', apiKey: await createApiKey() };
+  const business = DEFAULT_BUSINESS;
+  return { id: '', business, userName: unknownUserName(), password: strongPassword(), firstName: 'Jane', lastName: 'Doe', apiKey: await createApiKey() };
 }
 
 export const callRegister = (body: unknown, options: AsTenant = {}) =>
@@ -64,11 +76,24 @@ export const loginReply = (tenant: TestTenant, options: AsTenant & { password?: 
   return callLogin(loginBody(tenant, password), { apiKey: tenant.apiKey, ...rest });
 };
 
+/** Remembers the secrets a successful login answered, for the console watch; returns its data. */
+export function rememberLogin(data: LoginData): LoginData {
+  rememberSecret(data.token);
+  rememberSecret(data.token.split('.')[2]);
+  rememberSecret(data.deviceToken);
+  rememberSecret(data.deviceToken.split('.')[1]);
+  return data;
+}
+
 /** Logs the tenant in and returns the session token. */
 export async function login(tenant: TestTenant, password = tenant.password): Promise<string> {
-  const token = rememberSecret(expectSuccess(await loginReply(tenant, { password })).token);
-  rememberSecret(token.split('.')[2]);
-  return token;
+  return rememberLogin(expectSuccess(await loginReply(tenant, { password }))).token;
+}
+
+/** Logs the tenant in, presenting `deviceToken` if given, and returns the session and device tokens. */
+export async function loginWithDevice(tenant: TestTenant, deviceToken?: string): Promise<{ token: string; deviceToken: string }> {
+  const headers = deviceToken ? { 'X-Device-Token': deviceToken } : undefined;
+  return rememberLogin(expectSuccess(await loginReply(tenant, { headers })));
 }
 
 export const logoutReply = (tenant: TestTenant, token: string | null, options: AsTenant = {}) =>

@@ -1,0 +1,86 @@
+/**
+ * The worker's `queue()` handler: delivers each event on the EVENTS queue to its business's endpoint,
+ * retrying failures with growing delays, and marks the events whose retries ran out (they arrive on
+ * the dead-letter queue) as failed, for `npm run webhook -- failed`.
+ */
+import { DEAD_EVENTS_QUEUE, EVENTS_QUEUE, WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_RETRY_MAX_SECONDS } from '../config';
+import { describeError } from '../errors';
+import { logJob } from '../logging';
+import { openDatabase, type Database } from '../tenants/repository';
+import { postEvent } from './delivery';
+import { destinationPolicyFrom, destinationProblem, type DestinationPolicy } from './destination';
+import { findEndpoint } from './endpoints';
+import { EventMessage } from './event';
+import { isSettled, recordDeadLetter, recordOutcome, type Outcome } from './outbox';
+
+export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
+  const db = openDatabase(env.DB);
+  if (batch.queue === EVENTS_QUEUE) {
+    const policy = destinationPolicyFrom(env);
+    await Promise.all(batch.messages.map((message) => deliver(db, policy, message)));
+  } else if (batch.queue === DEAD_EVENTS_QUEUE) {
+    await Promise.all(batch.messages.map((message) => markDead(db, message)));
+  } else {
+    throw new Error(`No consumer for queue ${batch.queue}`);
+  }
+}
+
+/** Attempt n (from 1) failed: wait 30 s, 60 s, 120 s, … up to WEBHOOK_RETRY_MAX_SECONDS. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(WEBHOOK_RETRY_BASE_SECONDS * 2 ** Math.max(attempts - 1, 0), WEBHOOK_RETRY_MAX_SECONDS);
+}
+
+/** A body that is not an event can never be delivered: it is dropped, with a log line. */
+function eventOf(message: Message): EventMessage | null {
+  const parsed = EventMessage.safeParse(message.body);
+  if (parsed.success) return parsed.data;
+  logJob('error', 'webhook.message_malformed', { messageId: message.id });
+  message.ack();
+  return null;
+}
+
+async function deliver(db: Database, policy: DestinationPolicy, message: Message): Promise<void> {
+  const event = eventOf(message);
+  if (!event) return;
+  const fields = { eventId: event.id, type: event.type, businessId: event.businessId, attempt: message.attempts };
+  let outcome: Outcome;
+  try {
+    // A duplicate (the sweep resent what a request had sent) is not delivered twice.
+    if (await isSettled(db, event.id)) return message.ack();
+    const endpoint = await findEndpoint(db, event.businessId);
+    const problem = endpoint && destinationProblem(endpoint.url, policy);
+    if (!endpoint) {
+      outcome = { status: 'no_endpoint', attempted: false, settled: 'delivered' };
+    } else if (problem) {
+      // Retrying cannot help; the operator must set another URL.
+      logJob('error', 'webhook.destination_refused', { ...fields, problem });
+      outcome = { status: 'refused_destination', attempted: false, settled: 'failed' };
+    } else {
+      const result = await postEvent(endpoint, event, Date.now());
+      outcome = { status: result.status, attempted: true, settled: result.ok ? 'delivered' : null };
+    }
+  } catch (cause) {
+    logJob('error', 'webhook.delivery_error', { ...fields, cause: describeError(cause) });
+    return message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+  if (outcome.settled) message.ack();
+  else message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  logJob(outcome.settled ? 'info' : 'warn', 'webhook.attempt', { ...fields, status: outcome.status });
+  // After the ack: a receiver that answered must not get the event again because this write failed.
+  await recordOutcome(db, event, outcome, Date.now()).catch((cause) =>
+    logJob('error', 'webhook.outcome_unrecorded', { ...fields, cause: describeError(cause) }),
+  );
+}
+
+async function markDead(db: Database, message: Message): Promise<void> {
+  const event = eventOf(message);
+  if (!event) return;
+  try {
+    await recordDeadLetter(db, event, Date.now());
+    logJob('error', 'webhook.dead_letter', { eventId: event.id, type: event.type, businessId: event.businessId });
+    message.ack();
+  } catch (cause) {
+    logJob('error', 'webhook.dead_letter_unrecorded', { eventId: event.id, cause: describeError(cause) });
+    message.retry();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The SQL `npm run webhook` runs with `wrangler d1 execute`, which takes no bound parameters: each
+ * value is checked (the business against its slug pattern, the URL against the destination policy)
+ * and quoted here, in one place the tests run too.
+ */
+import { BUSINESS_PATTERN } from '../auth/api-key-format';
+import { isWebhookSecret } from './signature';
+
+function quote(value: string): string {
+  if (value.includes('\0')) throw new Error('A NUL character cannot be stored');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function business(slug: string): string {
+  if (!BUSINESS_PATTERN.test(slug)) throw new Error(`Not a business slug: ${JSON.stringify(slug)}`);
+  return quote(slug);
+}
+
+/** Registers or replaces the business's endpoint. The caller has checked the URL (destination.ts). */
+export function setEndpointSql(slug: string, url: string, secret: string, now: number): string {
+  if (!isWebhookSecret(secret)) throw new Error('Not a whsec_ secret');
+  return `INSERT INTO webhook_endpoints (business_id, url, secret, created_at, updated_at)
+VALUES (${business(slug)}, ${quote(url)}, ${quote(secret)}, ${now}, ${now})
+ON CONFLICT (business_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated_at = excluded.updated_at;`;
+}
+
+export function removeEndpointSql(slug: string): string {
+  return `DELETE FROM webhook_endpoints WHERE business_id = ${business(slug)} RETURNING business_id;`;
+}
+
+/** The business's failed events, newest first, as `failed` lists them. */
+export function failedEventsSql(slug: string, limit = 100): string {
+  return `SELECT id, type, tenant_id, failed_at, attempts, last_status FROM event_outbox
+WHERE business_id = ${business(slug)} AND failed_at IS NOT NULL
+ORDER BY failed_at DESC, id LIMIT ${Math.trunc(limit)};`;
+}
