@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
-import { clientAddress, spendLoginBudget } from './auth/login-spraying';
+import { clientAddress } from './auth/client-address';
+import { spendLoginBudget } from './auth/login-spraying';
 import { pepperFrom, settingsFrom } from './config';
 import { enqueueCommitted } from './events/publish';
 import { logEvent, type LoggedEvent } from './logging';

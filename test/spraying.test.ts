@@ -46,8 +46,11 @@ interface Spray {
   address: string;
 }
 
-/** SPRAY wrong logins over distinct user names, from one address through one key; every other one with a forged device token. */
-async function spray(): Promise<Spray> {
+/**
+ * SPRAY wrong logins over distinct user names, from one client through one key; every other one
+ * with a forged device token. The client is one address, or the i-th address `addressOf` gives.
+ */
+async function spray(addressOf?: (i: number) => string): Promise<Spray> {
   const business = uniqueBusiness();
   const apiKey = await createApiKey({ business });
   const address = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
@@ -58,7 +61,7 @@ async function spray(): Promise<Spray> {
   for (let i = 0; i < SPRAY; i++) {
     const userName = existingAt.get(i) ?? unknownUserName();
     const device: Record<string, string> = i % 2 === 1 ? { 'X-Device-Token': FORGED_DEVICE } : {};
-    replies.push(await callLogin({ userName, password: wrongPassword() }, { apiKey, ...from(address, device) }));
+    replies.push(await callLogin({ userName, password: wrongPassword() }, { apiKey, ...from(addressOf?.(i) ?? address, device) }));
   }
   return { replies, existing, owner, apiKey, address };
 }
@@ -108,5 +111,13 @@ describe('POST /v1/login, spraying across user names', () => {
     expect(expectSuccess(checks.ownerDevice).authContactBookInfo.id).toBeDefined();
     expect(checks.ownerDevice.headers.get('RateLimit-Policy')).toBe(POLICY);
     expectFailure(checks.ownerWithoutDevice, 429, 'TOO_MANY_ATTEMPTS');
+  });
+
+  it('should count a client rotating through its IPv6 /64 as one client', async () => {
+    const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:7`;
+    const { replies } = await inOneWindow(() => spray((i) => `${prefix}:${i.toString(16)}::${((i * 7919) % 0xffff).toString(16)}`));
+
+    for (const reply of replies.slice(0, loginFailuresPerMinute)) expectFailure(reply, 401, 'INVALID_CREDENTIALS');
+    for (const reply of replies.slice(loginFailuresPerMinute)) expectFailure(reply, 429, 'TOO_MANY_ATTEMPTS');
   });
 });

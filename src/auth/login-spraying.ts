@@ -20,11 +20,6 @@ export function loginRateLimitPolicy(perMinute: number): string {
   return `"${POLICY}";q=${perMinute};w=${LOGIN_FAILURES_PERIOD_SECONDS}`;
 }
 
-/** Where a login comes from: the address Cloudflare saw, or one shared bucket when there is none (tests, local tools). */
-export function clientAddress(header: string | undefined): string {
-  return header?.trim() || 'unknown';
-}
-
 /**
  * Spends one login of the key and client's budget, or throws TOO_MANY_ATTEMPTS with Retry-After
  * and the RateLimit headers. The binding failing is a server fault: the check fails closed.
