@@ -22,7 +22,7 @@ export const ERRORS = {
   CONCURRENCY_STAMP_CREATE_FAILED: { status: 500, message: 'A concurrency stamp could not be issued. Try again.' },
   CHANGE_PASSWORD_FAILED: {
     status: 409,
-    message: 'The concurrency stamp is not current (stale, used, superseded or expired). Request a new one.',
+    message: 'The concurrency stamp is not current (unknown, already used, expired, or another change won). Request the current one.',
   },
   MISMATCH_EXISTING_PASSWORD: { status: 400, message: 'existingPassword does not match the current password.' },
   NO_RECORDS_FOUND: { status: 404, message: 'No tenant record was found for this session.' },
