@@ -1,6 +1,6 @@
 // npm run deploy: the documented path to Cloudflare, one wrangler command per step.
 //   1. `wrangler whoami`: you are logged in (`npx wrangler login`) or CLOUDFLARE_API_TOKEN is set.
-//   2. While wrangler.toml still holds the placeholder ids: `wrangler d1 create` and
+//   2. While wrangler.toml still holds the placeholder ids: `wrangler d1 create` (in STORAGE_REGION, if set) and
 //      `wrangler kv namespace create`, and the printed ids are written into wrangler.toml.
 //   3. `wrangler queues create` for each queue of wrangler.toml that `wrangler queues info` does not find.
 //   4. `wrangler d1 migrations apply DB --remote`.
@@ -75,10 +75,13 @@ if (step(['whoami', '--json'], { capture: true }).status !== 0) {
 const databaseName = /^database_name\s*=\s*"([^"]+)"/m.exec(readConfig())?.[1];
 if (!databaseName) fail('wrangler.toml has no database_name under [[d1_databases]].');
 
+// The region new Durable Objects are hinted to (src/sessions/location.ts): D1 is created there too.
+const storageRegion = /^STORAGE_REGION\s*=\s*"([a-z]*)"/m.exec(readConfig())?.[1];
+
 createIfPlaceholder({
   what: 'd1_databases (DB)',
   placeholder: D1_PLACEHOLDER,
-  args: ['d1', 'create', databaseName],
+  args: ['d1', 'create', databaseName, ...(storageRegion ? ['--location', storageRegion] : [])],
   idPattern: D1_ID_IN_OUTPUT,
   replacement: (id) => `database_id = "${id}"`,
 });

@@ -1,3 +1,4 @@
+import { stubOptions } from './location';
 import type { TenantSessions } from './tenant-sessions';
 
 // Business slugs hold no colon (BUSINESS_PATTERN), so no two (business, name) pairs share an object name.
@@ -5,7 +6,7 @@ import type { TenantSessions } from './tenant-sessions';
 /** The Durable Object holding one tenant's sessions, failed-attempt counters and stamp claims. */
 export function tenantSessions(env: Env, business: string, tenantId: string): DurableObjectStub<TenantSessions> {
   const namespace = env.TENANT_SESSIONS as DurableObjectNamespace<TenantSessions>;
-  return namespace.get(namespace.idFromName(`tenant:${business}:${tenantId}`));
+  return namespace.get(namespace.idFromName(`tenant:${business}:${tenantId}`), stubOptions(env));
 }
 
 /**
@@ -14,5 +15,5 @@ export function tenantSessions(env: Env, business: string, tenantId: string): Du
  */
 export function loginThrottle(env: Env, business: string, userName: string): DurableObjectStub<TenantSessions> {
   const namespace = env.TENANT_SESSIONS as DurableObjectNamespace<TenantSessions>;
-  return namespace.get(namespace.idFromName(`login:${business}:${userName}`));
+  return namespace.get(namespace.idFromName(`login:${business}:${userName}`), stubOptions(env));
 }
