@@ -41,7 +41,12 @@ export async function logIn(
   if (!presented) await deps.spendLoginBudget();
   const tenant = await findTenantByUserName(deps.db, deps.business, credentials.userName);
   const throttle = deps.loginThrottleOf(credentials.userName);
-  const check = await beginLoginCheck(throttle, { business: deps.business, tenantId: tenant?.id ?? null, device: presented });
+  const check = await beginLoginCheck(throttle, {
+    business: deps.business,
+    tenantId: tenant?.id ?? null,
+    passwordChangedAt: tenant?.passwordChangedAt ?? 0,
+    device: presented,
+  });
   let result: CheckResult = 'abandoned';
   let device: DeviceGrant | undefined;
   let loggedIn: LoginableTenant;
@@ -50,7 +55,7 @@ export async function logIn(
     if (presented && !check.knownDevice) await deps.spendLoginBudget();
     loggedIn = await verifyCredentials(deps, tenant, credentials.password);
     result = 'verified';
-    device = check.knownDevice && deviceToken ? renewDevice(deps, deviceToken, presented!.id) : await newDevice(deps, loggedIn.id);
+    device = check.knownDevice && deviceToken ? renewDevice(deps, deviceToken, presented!.id) : await newDevice(deps, loggedIn);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') result = 'failed';
     await throttle.finishLogin({ ...check, result, device: device?.stored });
@@ -108,10 +113,11 @@ function renewDevice(deps: LoginDeps, token: string, deviceId: string): DeviceGr
   return { token, stored: { renew: deviceId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } };
 }
 
-/** Any other client becomes a known device of this tenant from now on, if it keeps the token. */
-async function newDevice(deps: LoginDeps, tenantId: string): Promise<DeviceGrant> {
+/** Any other client becomes a known device of this tenant, under this password, if it keeps the token. */
+async function newDevice(deps: LoginDeps, tenant: LoginableTenant): Promise<DeviceGrant> {
   const { token, id, secretHash } = await issueDeviceToken();
-  return { token, stored: { issue: { id, secretHash, tenantId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } } };
+  const expiresAt = Date.now() + deps.settings.deviceTokenTtlMs;
+  return { token, stored: { issue: { id, secretHash, tenantId: tenant.id, passwordChangedAt: tenant.passwordChangedAt ?? 0, expiresAt } } };
 }
 
 /**
