@@ -42,6 +42,16 @@ describe('the event outbox', () => {
     ]);
   });
 
+  it('should write and send no event for a business without a webhook endpoint, which nobody is owed', async () => {
+    const { tenant, change } = await tenantOfNewBusiness({ endpoint: null });
+    const { queue, sent } = recordingQueue();
+
+    expectSuccess(await change(envWith({ EVENTS: queue })));
+
+    expect(await outboxRowsOf(tenant.id)).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
   it('should write no event when the batch fails before committing', async () => {
     const { tenant, change } = await tenantOfNewBusiness();
     const { queue, sent } = recordingQueue();

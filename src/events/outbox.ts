@@ -1,33 +1,39 @@
 /** The `event_outbox` table in D1: what each event's delivery came to, and what no request sent yet. */
 import { and, asc, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { eventOutbox, tenants } from '../db/schema';
+import { eventOutbox, tenants, webhookEndpoints } from '../db/schema';
 import type { Database } from '../tenants/repository';
 import { EventMessage, type EventType } from './event';
 
 /**
  * The event's row, as a statement for the batch that commits its cause: the row is inserted only
- * where `cause` holds on the tenant's row, so it exists if and only if the cause committed. The
- * business is the tenant's own.
+ * where `cause` holds on the tenant's row and the tenant's business has a webhook endpoint, so it
+ * exists if and only if the cause committed and somebody is owed the event. The business is the
+ * tenant's own. Returns the id of the row inserted, if any: nothing is sent for a business without
+ * an endpoint, which would only be settled as owed to nobody.
  */
 export function insertEventIf(db: Database, event: EventMessage, cause: SQL | undefined) {
-  return db.insert(eventOutbox).select(
-    db
-      .select({
-        id: sql<string>`${event.id}`.as('id'),
-        businessId: tenants.businessId,
-        tenantId: tenants.id,
-        type: sql<string>`${event.type}`.as('type'),
-        payload: sql<string>`${JSON.stringify(event.data)}`.as('payload'),
-        createdAt: sql<number>`${Date.parse(event.occurredAt)}`.as('created_at'),
-        enqueuedAt: sql<null>`null`.as('enqueued_at'),
-        deliveredAt: sql<null>`null`.as('delivered_at'),
-        failedAt: sql<null>`null`.as('failed_at'),
-        attempts: sql<number>`0`.as('attempts'),
-        lastStatus: sql<null>`null`.as('last_status'),
-      })
-      .from(tenants)
-      .where(cause),
-  );
+  const owed = sql`exists (select 1 from ${webhookEndpoints} where ${webhookEndpoints.businessId} = ${tenants.businessId})`;
+  return db
+    .insert(eventOutbox)
+    .select(
+      db
+        .select({
+          id: sql<string>`${event.id}`.as('id'),
+          businessId: tenants.businessId,
+          tenantId: tenants.id,
+          type: sql<string>`${event.type}`.as('type'),
+          payload: sql<string>`${JSON.stringify(event.data)}`.as('payload'),
+          createdAt: sql<number>`${Date.parse(event.occurredAt)}`.as('created_at'),
+          enqueuedAt: sql<null>`null`.as('enqueued_at'),
+          deliveredAt: sql<null>`null`.as('delivered_at'),
+          failedAt: sql<null>`null`.as('failed_at'),
+          attempts: sql<number>`0`.as('attempts'),
+          lastStatus: sql<null>`null`.as('last_status'),
+        })
+        .from(tenants)
+        .where(and(cause, owed)),
+    )
+    .returning({ id: eventOutbox.id });
 }
 
 export async function markEnqueued(db: Database, ids: string[], now: number): Promise<void> {

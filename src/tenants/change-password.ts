@@ -12,7 +12,7 @@ import type { CheckResult } from '../sessions/attempt-counter';
 import type { ChangeResult, TenantSessions } from '../sessions/tenant-sessions';
 import type { Deps } from './deps';
 import { readForChange, type ChangeRead } from './change-read';
-import { commitPasswordChange, passwordChangeCommittedAt, recordAuditEvent, type PasswordChange } from './repository';
+import { commitPasswordChange, passwordChangeCommittedAt, recordAuditEvent, type CommittedChange, type PasswordChange } from './repository';
 import { newStamp, requireCurrentStamp } from './stamp';
 
 type ChangeDeps = Pick<Deps, 'db' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;
@@ -70,10 +70,10 @@ export async function changePassword(
       event,
     });
     uncertain = outcome === 'unknown';
-    if (uncertain) throw new ApiError('SOMETHING_WENT_WRONG');
-    committed = outcome === true;
+    if (outcome === 'unknown') throw new ApiError('SOMETHING_WENT_WRONG');
+    committed = outcome.committed;
     if (!committed) throw new ApiError('CHANGE_PASSWORD_FAILED');
-    deps.sendEvent(event);
+    if (outcome.eventRecorded) deps.sendEvent(event);
     deps.log('info', 'password.change.succeeded', { tenantId: tenant.id });
   } finally {
     await settleAttempt(deps, sessions, { checkId, result, stamp, committed, keepSessionId, changedAt: now, uncertain });
@@ -125,9 +125,10 @@ async function rejectMismatch(deps: ChangeDeps, tenantId: string, now: number): 
  * Runs the conditional batch. If D1 reports an error, the write may still have committed: the
  * outcome is decided by reading this request's audit row back, never by retrying, and never
  * reported as success unless the read shows the commit. When the read fails too, the outcome is
- * `unknown`: the stamp's claim is kept, and the object's alarm decides by the same row.
+ * `unknown`: the stamp's claim is kept, and the object's alarm decides by the same row. A change
+ * read back sends its event as if recorded: the consumer settles one owed to nobody.
  */
-async function commitOrReadBack(deps: ChangeDeps, change: PasswordChange): Promise<boolean | 'unknown'> {
+async function commitOrReadBack(deps: ChangeDeps, change: PasswordChange): Promise<CommittedChange | 'unknown'> {
   try {
     return await commitPasswordChange(deps.db, change);
   } catch (cause) {
@@ -140,7 +141,7 @@ async function commitOrReadBack(deps: ChangeDeps, change: PasswordChange): Promi
       deps.log('error', 'password.change.read_back_failed', { tenantId, cause: describeError(readError) });
       return 'unknown';
     }
-    if (committedAt !== null) return true;
+    if (committedAt !== null) return { committed: true, eventRecorded: true };
     throw new ApiError('SOMETHING_WENT_WRONG', { cause });
   }
 }

@@ -37,12 +37,11 @@ export async function createTenant(db: Database, tenant: NewTenant, now: number)
   return inserted.length === 1 ? id : null;
 }
 
-/** The query for the one tenant of the business that `condition` picks: a business never reads another's tenants. */
+/** The tenant of the business that `condition` picks: a business never reads another's tenants. */
+export const tenantOfBusiness = (businessId: string, condition: SQL) => and(eq(tenants.businessId, businessId), condition);
+
 export const selectTenantOf = (db: Database, businessId: string, condition: SQL) =>
-  db
-    .select()
-    .from(tenants)
-    .where(and(eq(tenants.businessId, businessId), condition));
+  db.select().from(tenants).where(tenantOfBusiness(businessId, condition));
 
 async function findTenantOf(db: Database, businessId: string, condition: SQL): Promise<Tenant | undefined> {
   return selectTenantOf(db, businessId, condition).get();
@@ -101,14 +100,20 @@ export interface PasswordChange {
   event: EventMessage;
 }
 
+/** Whether the change won the stamp, and whether its event was recorded for delivery (see insertEventIf). */
+export interface CommittedChange {
+  committed: boolean;
+  eventRecorded: boolean;
+}
+
 /**
  * One D1 batch (a single transaction): the conditional UPDATE on the stamp, then the history row,
  * the audit row and the event's outbox row, inserted only if the UPDATE matched (their SELECT finds
- * the rotated stamp). Returns true when this call won the stamp.
+ * the rotated stamp).
  */
-export async function commitPasswordChange(db: Database, change: PasswordChange): Promise<boolean> {
+export async function commitPasswordChange(db: Database, change: PasswordChange): Promise<CommittedChange> {
   const wonTheStamp = and(eq(tenants.id, change.tenantId), eq(tenants.concurrencyStamp, change.rotatedStamp));
-  const [updated] = await db.batch([
+  const [updated, , , , recorded] = await db.batch([
     db
       .update(tenants)
       .set({
@@ -154,7 +159,7 @@ export async function commitPasswordChange(db: Database, change: PasswordChange)
     pruneHistory(db, change.tenantId, change.historyKept),
     insertEventIf(db, change.event, wonTheStamp),
   ]);
-  return updated.length === 1;
+  return { committed: updated.length === 1, eventRecorded: recorded.length === 1 };
 }
 
 /**

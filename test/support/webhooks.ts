@@ -18,8 +18,13 @@ import { changePassword, createApiKey, login, registerTenant, requestStamp, uniq
 import { RECEIVER_DOMAIN, type ReceivedRequest } from './webhook-receiver';
 
 /** A tenant of a fresh business, logged in and holding a stamp; `change` sends a valid change with `bindings`. */
-export async function tenantOfNewBusiness() {
+/**
+ * A tenant of a new business, logged in and holding a stamp. The business has a webhook endpoint
+ * (`endpoint`, a fresh receiver by default; null for none), since only then is a change's event owed.
+ */
+export async function tenantOfNewBusiness({ endpoint = receiverUrl() }: { endpoint?: string | null } = {}) {
   const business = uniqueBusiness();
+  if (endpoint) await registerEndpoint(business, endpoint);
   const tenant = await registerTenant({ apiKey: await createApiKey({ business }) });
   const token = await login(tenant);
   const body = changeBody(tenant.password, await requestStamp(tenant, token));
