@@ -1,7 +1,7 @@
 // npm run bench: serves bench/worker.ts (the production worker plus measuring routes) with wrangler dev
 // on loopback, against a throwaway local store, and measures every figure in this one run.
 import { randomBytes } from 'node:crypto';
-import { check, request as send, startLocalServer, summarize } from '../scripts/lib/local-server.mjs';
+import { check, memoryFolder, request as send, startLocalServer, summarize } from '../scripts/lib/local-server.mjs';
 import { DISTANCE_HEADER, measureRoundTrips, parseStoreCalls, STORE_CALLS_HEADER } from './round-trips.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8799);
@@ -121,7 +121,7 @@ async function changesAtConcurrency(key, concurrency, perWorker) {
 }
 
 async function main() {
-  const server = await startLocalServer({ script: 'bench/worker.ts', port: PORT });
+  const server = await startLocalServer({ script: 'bench/worker.ts', port: PORT, storeIn: memoryFolder() });
   BASE = server.base;
   try {
     const key = server.apiKey;

@@ -18,6 +18,8 @@ export interface AppEnv {
     /** The business of the request's key: the only tenants the request may see. */
     business: string;
     session: SessionIdentity;
+    /** An X-Token parsed but not yet validated, for a workflow that validates it itself (src/auth/session.ts). */
+    presentedSession: PresentedSession | undefined;
     /** A password change's D1 read, started while the session is validated (src/read-ahead.ts). */
     changeRead: Promise<ChangeRead>;
     logEvents: LoggedEvent[];
@@ -29,6 +31,12 @@ export interface AppEnv {
 export interface SessionIdentity {
   tenantId: string;
   sessionId: string;
+}
+
+/** What a request presents as its session: the token's ids, the hash of its secret, and the key's business. */
+export interface PresentedSession extends SessionIdentity {
+  secretHash: string;
+  business: string;
 }
 
 /** What a route hands its workflow: this request's bindings, settings, id and log. */

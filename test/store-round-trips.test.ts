@@ -31,10 +31,40 @@ function overlapProbe(held: RegExp, awaited: RegExp) {
   return { bindings, seen };
 }
 
+/** The bindings, and every D1 and Durable Object call made through them, in order (`store:name`). */
+function recordingStoreCalls() {
+  const calls: string[] = [];
+  const bindings = aroundStoreCalls(env, (call, run) => {
+    calls.push(call.store === 'd1' ? `d1:${call.name.split(' ')[0]}` : `durableObject:${call.name}`);
+    return run();
+  });
+  return { bindings, calls };
+}
+
+describe('calls to the central stores a password change makes', () => {
+  it('should validate the session and admit the check in one Durable Object call, then commit and settle', async () => {
+    const { tenant, token, body } = await tenantReadyToChange();
+    const { bindings, calls } = recordingStoreCalls();
+
+    expectSuccess(await changePassword(tenant, token, body(), { env: bindings }));
+
+    expect(calls.toSorted()).toEqual(['d1:select', 'd1:update', 'durableObject:beginChange', 'durableObject:finishChange'].toSorted());
+  });
+
+  it('should refuse a forged token in that one call, reaching nothing else but the read it overlaps', async () => {
+    const { tenant, token, body } = await tenantReadyToChange();
+    const { bindings, calls } = recordingStoreCalls();
+
+    expectFailure(await changePassword(tenant, `${token.slice(0, -4)}AAAA`, body(), { env: bindings }), 401, 'UNAUTHORIZED');
+
+    expect(calls.toSorted()).toEqual(['d1:select', 'durableObject:beginChange']);
+  });
+});
+
 describe('calls to the central stores that overlap', () => {
   it('should read the tenant and its history in one D1 statement while the session is validated', async () => {
     const { tenant, token, body } = await tenantReadyToChange();
-    const probe = overlapProbe(/^durableObject:validateSession$/, /^d1:select .*from "password_history".* from "tenants"/s);
+    const probe = overlapProbe(/^durableObject:beginChange$/, /^d1:select .*from "password_history".* from "tenants"/s);
 
     expectSuccess(await changePassword(tenant, token, body(), { env: probe.bindings }));
 

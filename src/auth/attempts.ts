@@ -1,4 +1,6 @@
+import type { PresentedSession } from '../context';
 import { ApiError } from '../errors';
+import type { Log } from '../logging';
 import type { LoginCheckRequest } from '../sessions/login-checks';
 import type { PendingChange } from '../sessions/stamp-claims';
 import type { ChangeAdmission, LoginAdmission, TenantSessions } from '../sessions/tenant-sessions';
@@ -31,12 +33,22 @@ export async function beginLoginCheck(throttle: Stub, request: LoginCheckRequest
 }
 
 /**
- * Admits a change's check in the tenant's object, or throws: TOO_MANY_ATTEMPTS (with Retry-After)
- * when the session's budget is spent, which has revoked the session; CHANGE_PASSWORD_FAILED when
- * another request holds the same stamp.
+ * Validates the session and admits a change's check in the tenant's object, in one call, or throws:
+ * UNAUTHORIZED when the session is not valid (as `requireSession` would); TOO_MANY_ATTEMPTS (with
+ * Retry-After) when the session's budget is spent, which has revoked the session;
+ * CHANGE_PASSWORD_FAILED when another request holds the same stamp.
  */
-export async function beginChangeCheck(sessions: Stub, change: PendingChange): Promise<{ checkId: string }> {
-  const admission = await ask<ChangeAdmission>(() => sessions.beginChange(change));
+export async function beginChangeCheck(
+  sessions: Stub,
+  presented: PresentedSession,
+  change: Omit<PendingChange, 'keepSessionId'>,
+  log: Log,
+): Promise<{ checkId: string }> {
+  const admission = await ask<ChangeAdmission>(() => sessions.beginChange(presented, change));
+  if (admission.outcome === 'unauthorized') {
+    log('warn', 'auth.session.rejected', { reason: 'unknown_or_expired', tenantId: presented.tenantId });
+    throw new ApiError('UNAUTHORIZED');
+  }
   if (admission.outcome === 'locked') throw tooManyAttempts(admission.retryAfterSeconds);
   if (admission.outcome === 'busy') {
     throw new ApiError('CHANGE_PASSWORD_FAILED', {

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { SECURITY } from '../openapi';
 import { requireApiKey } from './api-key';
-import { requireSession } from './session';
+import { presentSession, requireSession } from './session';
 
 /**
  * A route's `security` (what the document says it requires) and its `middleware` (what enforces it)
@@ -13,9 +13,10 @@ export function secured(level: keyof typeof SECURITY, ...more: MiddlewareHandler
 }
 
 /**
- * As secured('session', ...more), with `alongside` run between the key check and the session check,
- * so that work it starts overlaps the session's validation in the Durable Object.
+ * As secured('session', ...more), for a route whose workflow validates the session itself, in the
+ * same Durable Object call as its first step (see `presentSession`). `alongside` runs first, so
+ * that work it starts overlaps that call.
  */
-export function securedAlongside(alongside: MiddlewareHandler, ...more: MiddlewareHandler[]) {
-  return { security: SECURITY.session, middleware: [requireApiKey(), alongside, requireSession(), ...more] };
+export function securedByWorkflow(alongside: MiddlewareHandler, ...more: MiddlewareHandler[]) {
+  return { security: SECURITY.session, middleware: [requireApiKey(), alongside, presentSession(), ...more] };
 }

@@ -1,40 +1,77 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { MAX_CREDENTIAL_HEADER_CHARS } from '../config';
-import type { AppEnv } from '../context';
-import { ApiError } from '../errors';
+import type { AppEnv, PresentedSession } from '../context';
+import { ApiError, handleError } from '../errors';
 import { logEvent } from '../logging';
 import { tenantSessions } from '../sessions/stub';
 import { hashTokenSecret, parseToken } from './session-token';
 
+/** The request's X-Token, parsed and its secret hashed, not yet validated; a missing or malformed one is refused here. */
+async function presentedSession(c: Context<AppEnv>): Promise<PresentedSession> {
+  const header = c.req.header('X-Token');
+  const parsed = header && header.length <= MAX_CREDENTIAL_HEADER_CHARS ? parseToken(header) : null;
+  if (!parsed) {
+    logEvent(c, 'warn', 'auth.session.rejected', { reason: header ? 'malformed' : 'missing' });
+    throw new ApiError('UNAUTHORIZED');
+  }
+  const { tenantId, sessionId, secret } = parsed;
+  return { tenantId, sessionId, secretHash: await hashTokenSecret(secret), business: c.get('business') };
+}
+
+/** Asks the tenant's Durable Object; if it cannot answer, access is refused (fails closed). */
+async function requireValid(c: Context<AppEnv>, presented: PresentedSession): Promise<void> {
+  let valid: boolean;
+  try {
+    valid = await tenantSessions(c.env, presented.business, presented.tenantId).validateSession(presented);
+  } catch (cause) {
+    throw new ApiError('SOMETHING_WENT_WRONG', { cause });
+  }
+  if (!valid) {
+    logEvent(c, 'warn', 'auth.session.rejected', { reason: 'unknown_or_expired', tenantId: presented.tenantId });
+    throw new ApiError('UNAUTHORIZED');
+  }
+}
+
 /**
  * Requires a live X-Token session issued through a key of the request key's business. The business
- * is part of the object's name, and the session records it too. If the Durable Object cannot
- * answer, access is refused (fails closed).
+ * is part of the object's name, and the session records it too.
  */
 export function requireSession() {
   return createMiddleware<AppEnv>(async function sessionAuth(c, next) {
-    const header = c.req.header('X-Token');
-    const parsed = header && header.length <= MAX_CREDENTIAL_HEADER_CHARS ? parseToken(header) : null;
-    if (!parsed) {
-      logEvent(c, 'warn', 'auth.session.rejected', { reason: header ? 'malformed' : 'missing' });
-      throw new ApiError('UNAUTHORIZED');
-    }
-    const business = c.get('business');
-    let valid: boolean;
-    try {
-      valid = await tenantSessions(c.env, business, parsed.tenantId).validateSession({
-        sessionId: parsed.sessionId,
-        secretHash: await hashTokenSecret(parsed.secret),
-        business,
-      });
-    } catch (cause) {
-      throw new ApiError('SOMETHING_WENT_WRONG', { cause });
-    }
-    if (!valid) {
-      logEvent(c, 'warn', 'auth.session.rejected', { reason: 'unknown_or_expired', tenantId: parsed.tenantId });
-      throw new ApiError('UNAUTHORIZED');
-    }
-    c.set('session', { tenantId: parsed.tenantId, sessionId: parsed.sessionId });
+    const presented = await presentedSession(c);
+    await requireValid(c, presented);
+    c.set('session', { tenantId: presented.tenantId, sessionId: presented.sessionId });
     await next();
   });
+}
+
+/**
+ * For a route whose workflow validates the session in the same Durable Object call as its own first
+ * step (the password change, one round trip fewer): refuses a missing or malformed X-Token at once
+ * and leaves the rest to the workflow, which takes the session with `takePresentedSession`. A request
+ * refused before its workflow ran (a body that does not validate) has its session validated then,
+ * so that it answers 401 exactly when `requireSession` would have.
+ */
+export function presentSession() {
+  return createMiddleware<AppEnv>(async function sessionPresented(c, next) {
+    const presented = await presentedSession(c);
+    c.set('presentedSession', presented);
+    await next();
+    if (c.error && c.get('presentedSession') !== undefined) {
+      try {
+        await requireValid(c, presented);
+      } catch (error) {
+        c.res = handleError(error as ApiError, c);
+      }
+    }
+  });
+}
+
+/** The session `presentSession` left to the route's workflow, which from now on decides its validity. */
+export function takePresentedSession(c: Context<AppEnv>): PresentedSession {
+  const presented = c.get('presentedSession');
+  if (!presented) throw new Error('takePresentedSession needs presentSession() in the route middleware');
+  c.set('presentedSession', undefined);
+  return presented;
 }

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { secured, securedAlongside } from '../auth/secured';
+import { takePresentedSession } from '../auth/session';
+import { secured, securedByWorkflow } from '../auth/secured';
 import { depsFrom, type AppEnv } from '../context';
 import { successEnvelope } from '../errors';
 import { BODY_REJECTIONS, errorResponses, jsonContent, jsonRequest } from '../openapi';
@@ -44,7 +45,7 @@ const changePasswordRoute = createRoute({
     'per session: the request that finds the session\'s MAX_FAILED_ATTEMPTS (default 5) spent within ' +
     'FAILED_ATTEMPT_WINDOW_MINUTES answers 429 with Retry-After and revokes the session, so every later request ' +
     'with its token answers 401. No other session of the tenant is refused because of it.',
-  ...securedAlongside(readChangeAhead(), jsonBody()),
+  ...securedByWorkflow(readChangeAhead(), jsonBody()),
   request: jsonRequest(ChangePasswordBody),
   responses: {
     200: jsonContent(envelopeOf(TenantId, 'ChangePasswordResponse', EXAMPLE_TENANT_ID), 'Changed; data is the tenant id.'),
@@ -73,6 +74,6 @@ export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throw
   })
 
   .openapi(changePasswordRoute, async (c) => {
-    const tenantId = await changePassword(depsFrom(c), c.get('session'), c.req.valid('json'), c.get('changeRead'));
+    const tenantId = await changePassword(depsFrom(c), takePresentedSession(c), c.req.valid('json'), c.get('changeRead'));
     return c.json(successEnvelope(tenantId), 200);
   });

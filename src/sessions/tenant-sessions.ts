@@ -16,7 +16,7 @@ type Locked = Extract<attempts.Reservation, { outcome: 'locked' }>;
 
 /** Admitted to check the password: the check's id and the counter it is charged to. */
 export type LoginAdmission = ({ outcome: 'admitted'; checkId: string } | Locked) & logins.LoginScope;
-export type ChangeAdmission = { outcome: 'admitted'; checkId: string } | Locked | { outcome: 'busy' };
+export type ChangeAdmission = { outcome: 'admitted'; checkId: string } | Locked | { outcome: 'busy' } | { outcome: 'unauthorized' };
 
 /** How a change's check ended, and whether its write committed. */
 export interface ChangeResult {
@@ -104,13 +104,16 @@ export class TenantSessions extends DurableObject<Env> {
   }
 
   /**
-   * Admits one check of a password change, charged to the calling session. Only one check per stamp
-   * may be in flight: the others are `busy`, uncounted. The check that finds the session's budget
-   * spent revokes the session, so a stolen session gets MAX_FAILED_ATTEMPTS guesses and no more.
-   * An admitted check claims the stamp, recording whom to keep logged in, so that if its request
-   * dies after committing, the alarm still revokes the other sessions.
+   * Validates the calling session (as `validateSession`; `unauthorized` when it is not valid) and,
+   * in the same call, admits one check of a password change, charged to that session. Only one
+   * check per stamp may be in flight: the others are `busy`, uncounted. The check that finds the
+   * session's budget spent revokes the session, so a stolen session gets MAX_FAILED_ATTEMPTS
+   * guesses and no more. An admitted check claims the stamp, recording whom to keep logged in, so
+   * that if its request dies after committing, the alarm still revokes the other sessions.
    */
-  async beginChange(change: claims.PendingChange): Promise<ChangeAdmission> {
+  async beginChange(presented: sessions.PresentedSession, request: Omit<claims.PendingChange, 'keepSessionId'>): Promise<ChangeAdmission> {
+    if (!sessions.validate(this.sql, presented, Date.now(), this.settings.sessionIdleMs)) return { outcome: 'unauthorized' };
+    const change: claims.PendingChange = { ...request, keepSessionId: presented.sessionId };
     const scope = sessionScope(change.keepSessionId);
     const admission = await this.admit((now): { reservation: attempts.Reservation | { outcome: 'busy' }; wakeBy: number[] } => {
       if (claims.isClaimed(this.sql, change.stamp, now)) return { reservation: { outcome: 'busy' }, wakeBy: [] };

@@ -3,7 +3,7 @@ import { beginChangeCheck } from '../auth/attempts';
 import { hashPassword, newPasswordSalt, verifyPassword } from '../auth/password';
 import { isRecentPassword, type EarlierPasswords } from '../auth/password-history';
 import { findPasswordPolicyViolation } from '../auth/password-policy';
-import type { SessionIdentity } from '../context';
+import type { PresentedSession } from '../context';
 import type { Tenant } from '../db/schema';
 import { ApiError, describeError } from '../errors';
 import { passwordChanged } from '../events/event';
@@ -18,33 +18,38 @@ import { newStamp, requireCurrentStamp } from './stamp';
 type ChangeDeps = Pick<Deps, 'db' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;
 
 /**
- * Replaces the password of the session's tenant if the existing one matches and the stamp is
- * current; every other session of the tenant is revoked. Returns the tenant id. `readAhead` is the
- * tenant and history read already under way (src/read-ahead.ts); without it they are read here.
+ * Replaces the password of the session's tenant if the session is valid, the existing password
+ * matches and the stamp is current; every other session of the tenant is revoked. Returns the
+ * tenant id. The session is validated in the same Durable Object call that admits the check, while
+ * the tenant and its history are read from D1: `readAhead` is that read if already under way
+ * (src/read-ahead.ts).
  */
 export async function changePassword(
   deps: ChangeDeps,
-  session: SessionIdentity,
+  presented: PresentedSession,
   request: z.output<typeof ChangePasswordBody>,
   readAhead?: Promise<ChangeRead>,
 ): Promise<string> {
   const now = Date.now();
   const stamp = request.concurrencyStamp.toUpperCase();
   const stampsIssuedAfter = now - deps.settings.stampTtlMs;
+  const { tenantId, sessionId: keepSessionId } = presented;
 
-  // Cheap rejections first: none of these runs PBKDF2.
-  const { tenant, history } = await (readAhead ?? readForChange(deps, session.tenantId));
-  requireCurrentStamp(tenant, stamp, stampsIssuedAfter);
-  await requirePolicy(tenant, request, deps);
-
-  const sessions = deps.sessionsOf(tenant.id);
-  const keepSessionId = session.sessionId;
-  const pending = { stamp, business: deps.business, tenantId: tenant.id, keepSessionId, requestId: deps.requestId };
-  const { checkId } = await beginChangeCheck(sessions, pending);
+  const read = readAhead ?? readForChange(deps, tenantId);
+  // A refused session never awaits it.
+  read.catch(() => {});
+  const sessions = deps.sessionsOf(tenantId);
+  const pending = { stamp, business: deps.business, tenantId, requestId: deps.requestId };
+  const { checkId } = await beginChangeCheck(sessions, presented, pending, deps.log);
   let result: CheckResult = 'abandoned';
   let committed = false;
   let uncertain = false;
   try {
+    // Cheap rejections first: none of these runs PBKDF2, and an abandoned check counts for nothing.
+    const { tenant, history } = await read;
+    requireCurrentStamp(tenant, stamp, stampsIssuedAfter);
+    await requirePolicy(tenant, request, deps);
+
     const { passwordHistory } = deps.settings;
     const verified = await verifyPassword(request.existingPassword, tenant.passwordHash, deps.pepper);
     result = verified ? 'verified' : 'failed';
@@ -78,7 +83,7 @@ export async function changePassword(
   } finally {
     await settleAttempt(deps, sessions, { checkId, result, stamp, committed, keepSessionId, changedAt: now, uncertain });
   }
-  return tenant.id;
+  return tenantId;
 }
 
 async function requirePolicy(
