@@ -12,44 +12,34 @@ export interface PresentedDevice {
   secretHash: string;
 }
 
-/** The tenant's password as a login read it: the instant of its last change, 0 when never changed. */
-export interface PasswordGeneration {
+export interface NewDevice extends PresentedDevice {
   tenantId: string;
-  passwordChangedAt: number;
-}
-
-export interface NewDevice extends PresentedDevice, PasswordGeneration {
   expiresAt: number;
 }
 
 /**
- * True when the token was issued to this tenant under its current password, has not expired, and
- * its secret matches (compared in constant time). A password change outdates every device token
- * issued before it, so a client that knew the old password keeps no privileged budget; the owner's
- * device gets a new token at its next login. No tenant (no such user) matches no token.
+ * True when the token was issued to this tenant, has not expired, and its secret matches (compared
+ * in constant time). A tenant id of null (no such user) matches no token.
  */
-export function isKnown(sql: SqlStorage, device: PresentedDevice, tenant: PasswordGeneration | null, now: number): boolean {
-  if (tenant === null) return false;
+export function isKnown(sql: SqlStorage, device: PresentedDevice, tenantId: string | null, now: number): boolean {
+  if (tenantId === null) return false;
   const row = sql
-    .exec<{ secret_hash: string; tenant_id: string; expires_at: number; password_changed_at: number }>(
-      'SELECT secret_hash, tenant_id, expires_at, password_changed_at FROM devices WHERE id = ?',
+    .exec<{ secret_hash: string; tenant_id: string; expires_at: number }>(
+      'SELECT secret_hash, tenant_id, expires_at FROM devices WHERE id = ?',
       device.id,
     )
     .toArray()[0];
-  if (!row || row.expires_at <= now || row.tenant_id !== tenant.tenantId) return false;
-  if (row.password_changed_at !== tenant.passwordChangedAt) return false;
+  if (!row || row.expires_at <= now || row.tenant_id !== tenantId) return false;
   return timingSafeEqualText(row.secret_hash, device.secretHash);
 }
 
 /** Stores a new device token, forgetting the least recently used beyond MAX_DEVICES_PER_USER. */
 export function remember(sql: SqlStorage, device: NewDevice, now: number): void {
   sql.exec(
-    `INSERT INTO devices (id, secret_hash, tenant_id, password_changed_at, expires_at, last_used_at)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+    'INSERT INTO devices (id, secret_hash, tenant_id, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?)',
     device.id,
     device.secretHash,
     device.tenantId,
-    device.passwordChangedAt,
     device.expiresAt,
     now,
   );

@@ -15,8 +15,6 @@ export interface LoginCheckRequest {
   business: string;
   /** The tenant the user name belongs to in the business, or null when there is none. */
   tenantId: string | null;
-  /** When that tenant's password last changed, as the login read it (0: never); device tokens from before it are outdated. */
-  passwordChangedAt: number;
   device?: devices.PresentedDevice;
 }
 
@@ -27,8 +25,7 @@ export interface LoginScope {
 
 /** An invalid, expired or foreign device token is treated as none: no error, no oracle. */
 export function scopeOf(sql: SqlStorage, request: LoginCheckRequest, now: number): LoginScope {
-  const tenant = request.tenantId === null ? null : { tenantId: request.tenantId, passwordChangedAt: request.passwordChangedAt };
-  const knownDevice = request.device !== undefined && devices.isKnown(sql, request.device, tenant, now);
+  const knownDevice = request.device !== undefined && devices.isKnown(sql, request.device, request.tenantId, now);
   return { scope: knownDevice ? `device:${request.device!.id}` : UNTRUSTED_SCOPE, knownDevice };
 }
 

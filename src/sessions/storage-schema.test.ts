@@ -35,7 +35,7 @@ const TODAY = {
   attempts: ['scope', 'failures', 'window_started_at', 'locked_until', 'lockouts'],
   checks: ['id', 'scope', 'held_until'],
   claims: ['stamp', 'tenant_id', 'keep_session_id', 'request_id', 'held_until'],
-  devices: ['id', 'secret_hash', 'tenant_id', 'expires_at', 'last_used_at', 'password_changed_at'],
+  devices: ['id', 'secret_hash', 'tenant_id', 'expires_at', 'last_used_at'],
   events: ['id', 'body', 'created_at'],
   sessions: ['id', 'secret_hash', 'created_at', 'expires_at', 'last_used_at', 'business'],
 };

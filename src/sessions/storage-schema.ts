@@ -71,12 +71,6 @@ const STEPS: readonly ((sql: SqlStorage) => void)[] = [
     // Security events recorded with their cause, kept until the EVENTS queue has taken them.
     sql.exec('CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL)');
   },
-
-  function devicePasswordGeneration(sql) {
-    if (hasColumn(sql, 'devices', 'password_changed_at')) return;
-    // The password a device token was issued under; 0 is "never changed", which any change outdates.
-    sql.exec('ALTER TABLE devices ADD COLUMN password_changed_at INTEGER NOT NULL DEFAULT 0');
-  },
 ];
 
 export const STORAGE_VERSION = STEPS.length;

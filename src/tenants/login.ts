@@ -41,12 +41,7 @@ export async function logIn(
   if (!presented) await deps.spendLoginBudget();
   const tenant = await findTenantByUserName(deps.db, deps.business, credentials.userName);
   const throttle = deps.loginThrottleOf(credentials.userName);
-  const check = await beginLoginCheck(throttle, {
-    business: deps.business,
-    tenantId: tenant?.id ?? null,
-    passwordChangedAt: tenant?.passwordChangedAt ?? 0,
-    device: presented,
-  });
+  const check = await beginLoginCheck(throttle, { business: deps.business, tenantId: tenant?.id ?? null, device: presented });
   let result: CheckResult = 'abandoned';
   let device: DeviceGrant | undefined;
   let loggedIn: LoginableTenant;
@@ -55,7 +50,7 @@ export async function logIn(
     if (presented && !check.knownDevice) await deps.spendLoginBudget();
     loggedIn = await verifyCredentials(deps, tenant, credentials.password);
     result = 'verified';
-    device = check.knownDevice && deviceToken ? renewDevice(deps, deviceToken, presented!.id) : await newDevice(deps, loggedIn);
+    device = check.knownDevice && deviceToken ? renewDevice(deps, deviceToken, presented!.id) : await newDevice(deps, loggedIn.id);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') result = 'failed';
     await throttle.finishLogin({ ...check, result, device: device?.stored });
@@ -113,11 +108,10 @@ function renewDevice(deps: LoginDeps, token: string, deviceId: string): DeviceGr
   return { token, stored: { renew: deviceId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } };
 }
 
-/** Any other client becomes a known device of this tenant, under this password, if it keeps the token. */
-async function newDevice(deps: LoginDeps, tenant: LoginableTenant): Promise<DeviceGrant> {
+/** Any other client becomes a known device of this tenant from now on, if it keeps the token. */
+async function newDevice(deps: LoginDeps, tenantId: string): Promise<DeviceGrant> {
   const { token, id, secretHash } = await issueDeviceToken();
-  const expiresAt = Date.now() + deps.settings.deviceTokenTtlMs;
-  return { token, stored: { issue: { id, secretHash, tenantId: tenant.id, passwordChangedAt: tenant.passwordChangedAt ?? 0, expiresAt } } };
+  return { token, stored: { issue: { id, secretHash, tenantId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } } };
 }
 
 /**
