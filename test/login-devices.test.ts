@@ -2,10 +2,10 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { loginThrottle } from '../src/sessions/stub';
-import { unknownUserName, wrongPassword } from './support/builders';
+import { changeBody, freshPassphrase, unknownUserName, wrongPassword } from './support/builders';
 import { expectFailure, expectSuccess } from './support/envelope';
 import { derivationsDuring } from './support/pbkdf2-limit';
-import { login, loginReply, loginWithDevice, registerTenant, type TestTenant } from './support/tenants';
+import { changePassword, login, loginReply, loginWithDevice, registerTenant, requestStamp, type TestTenant } from './support/tenants';
 
 const MAX_FAILED_ATTEMPTS = 5;
 const DEVICE_TOKEN = /^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/;
@@ -111,6 +111,23 @@ describe('POST /v1/login, device tokens', () => {
     expect(renewed.deviceToken).not.toBe(deviceToken);
     expectFailure(await loginReply(tenant, withDevice(deviceToken)), 429, 'TOO_MANY_ATTEMPTS');
     expectSuccess(await loginReply(tenant, withDevice(renewed.deviceToken)));
+  });
+
+  // A change must not demote the owner's devices: they would then share the untrusted counter, which
+  // anyone with a key can lock, and spend the key and address's spraying budget.
+  it("should keep the owner's device known after a password change, so a lockout from other clients never refuses it", async () => {
+    const tenant = await registerTenant();
+    const { deviceToken } = await loginWithDevice(tenant);
+    const token = await login(tenant);
+    const changed = { ...tenant, password: freshPassphrase() };
+    const body = changeBody(tenant.password, await requestStamp(tenant, token), { newPassword: changed.password });
+    expectSuccess(await changePassword(tenant, token, body));
+
+    await lockOutUntrusted(changed);
+
+    expectFailure(await loginReply(changed), 429, 'TOO_MANY_ATTEMPTS');
+    const owner = await loginReply(changed, withDevice(deviceToken));
+    expect(expectSuccess(owner).deviceToken).toBe(deviceToken);
   });
 
   it('should open nothing for user Y with the device token of user X', async () => {
