@@ -96,6 +96,8 @@ async function main() {
 }
 
 main().catch((error) => {
+  // A virtual user stops at an answer it cannot go on from (a login without a token): show why.
+  for (const unexpected of errors.slice(0, 10)) console.error('unexpected:', JSON.stringify(unexpected));
   console.error(error);
   process.exit(1);
 });

@@ -24,11 +24,13 @@ export const memoryFolder = () => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir(
 /**
  * Starts `script` (a worker entry) on 127.0.0.1:`port`, its store in a new folder under `storeIn`;
  * returns its base URL, a fresh key, the folder of its store (for the CLIs' --persist-to) and stop().
+ * `projectDir` serves another checkout of the project (its wrangler.toml and sources).
  */
-export async function startLocalServer({ script, port, storeIn = tmpdir() }) {
+export async function startLocalServer({ script, port, storeIn = tmpdir(), projectDir }) {
   const state = mkdtempSync(join(storeIn, 'storegister-'));
   const base = `http://127.0.0.1:${port}`;
-  const local = ['--local', '--persist-to', state];
+  const store = ['--persist-to', state, ...(projectDir ? ['--cwd', projectDir] : [])];
+  const local = ['--local', ...store];
   check(wrangler(['d1', 'migrations', 'apply', 'DB', ...local], { capture: true }).status === 0, 'migrations failed');
 
   const { key: apiKey, storageKey, record } = newApiKey('local-run');
@@ -36,7 +38,7 @@ export async function startLocalServer({ script, port, storeIn = tmpdir() }) {
 
   const child = spawn(
     process.execPath,
-    [WRANGLER_BIN, 'dev', script, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--log-level', 'error', ...LOCAL_VARS],
+    [WRANGLER_BIN, 'dev', script, '--ip', '127.0.0.1', '--port', String(port), ...store, '--log-level', 'error', ...LOCAL_VARS],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   );
   const stop = () => {
