@@ -2,21 +2,23 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import type { AppEnv } from './context';
-import { handleError } from './errors';
-import { requestLog } from './logging';
-import { serveApiDocs } from './openapi';
+import type { AppEnv } from './http/context';
+import { handleError } from './http/error-handler';
+import { requestLog } from './http/request-log';
+import { serveApiDocs } from './http/openapi';
 import { authRoutes } from './routes/auth';
 import { changePasswordRoutes } from './routes/change-password';
 import { wellKnownRoutes } from './routes/well-known';
-import { allowedMethods, methodNotAllowed, unmatched } from './unmatched';
-import { throwOnInvalid } from './validate';
+import { provideDeps } from './wiring';
+import { allowedMethods, methodNotAllowed, unmatched } from './http/unmatched';
+import { throwOnInvalid } from './http/validate';
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid });
 
 // Always our own id: it keys audit rows, so a client must not choose it. The client's own id is logged beside it.
 app.use(requestId({ headerName: '' }));
 app.use(requestLog());
+app.use(provideDeps());
 app.use(secureHeaders());
 app.use(async function jsonCharset(c, next) {
   await next();

@@ -1,40 +1,10 @@
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { describeError } from './error-description';
-import { logEvent } from './logging';
+import { ERRORS, type ErrorCode } from './error-codes';
 import type { ErrorEntry, FailureEnvelope, SuccessEnvelope } from './schemas';
 
-export { describeError };
-
-/** The contract's error codes, their HTTP status and the default human message. */
-export const ERRORS = {
-  INVALID_PARAM_CONTACT_BOOK_ID: { status: 400, message: 'The tenant id behind the request is missing or malformed.' },
-  INVALID_PARAM_EXISTING_PASSWORD: { status: 400, message: 'existingPassword is invalid.' },
-  INVALID_PARAM_NEW_PASSWORD: { status: 400, message: 'newPassword does not meet the password policy.' },
-  INVALID_PARAM_CONCURRENCY_STAMP: { status: 400, message: 'concurrencyStamp must be a GUID.' },
-  INVALID_PARAM_USER_NAME: { status: 400, message: 'userName is invalid.' },
-  INVALID_PARAM_PASSWORD: { status: 400, message: 'password does not meet the password policy.' },
-  INVALID_PARAM_FIRST_NAME: { status: 400, message: 'firstName is invalid.' },
-  INVALID_PARAM_LAST_NAME: { status: 400, message: 'lastName is invalid.' },
-  INVALID_PARAM_PHONE_NUMBER: { status: 400, message: 'phoneNumber is invalid.' },
-  INVALID_CONTACT_BOOK_DETAILS_INFO: { status: 409, message: 'This tenant record cannot take a password change.' },
-  CONCURRENCY_STAMP_CREATE_FAILED: { status: 500, message: 'A concurrency stamp could not be issued. Try again.' },
-  CHANGE_PASSWORD_FAILED: {
-    status: 409,
-    message: 'The concurrency stamp is not current (unknown, already used, expired, or another change won). Request the current one.',
-  },
-  MISMATCH_EXISTING_PASSWORD: { status: 400, message: 'existingPassword does not match the current password.' },
-  NO_RECORDS_FOUND: { status: 404, message: 'No tenant record was found for this session.' },
-  TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed attempts. Try again later.' },
-  UNAUTHORIZED: { status: 401, message: 'A valid X-API-Key and, where required, X-Token are needed.' },
-  INVALID_CREDENTIALS: { status: 401, message: 'The user name or password is incorrect.' },
-  USER_ALREADY_EXISTS: { status: 409, message: 'A tenant with this user name already exists.' },
-  FAILED: { status: 400, message: 'The request could not be processed.' },
-  SOMETHING_WENT_WRONG: { status: 500, message: 'Something went wrong on our side. Try again later.' },
-} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
-
-export type ErrorCode = keyof typeof ERRORS;
+export { describeError, ERRORS, type ErrorCode };
 
 export function successEnvelope<T>(data: T): SuccessEnvelope<T> {
   return { data, succeeded: true, status: 'SUCCESS', errors: null };
@@ -79,18 +49,4 @@ export function renderApiError(c: Context, error: ApiError): Response {
   c.set('errorCode', error.code);
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json(failureEnvelope(error.entries), error.status);
-}
-
-/** The app's `onError`: known errors become their envelope, anything else a logged, generic 500. */
-export function handleError(error: Error, c: Context): Response {
-  if (error instanceof ApiError) {
-    if (error.status >= 500) logEvent(c, 'error', 'request.failed', { code: error.code, cause: describeError(error.cause) });
-    return renderApiError(c, error);
-  }
-  if (error instanceof HTTPException && error.status < 500) {
-    // Hono's own client errors (e.g. malformed JSON reaching a validator): keep the status, hide the detail.
-    return renderApiError(c, new ApiError('FAILED', { status: error.status as ContentfulStatusCode }));
-  }
-  logEvent(c, 'error', 'request.unhandled', { cause: describeError(error) });
-  return renderApiError(c, new ApiError('SOMETHING_WENT_WRONG'));
 }

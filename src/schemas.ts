@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { PASSWORD_INPUT_MAX_CHARS, PASSWORD_MAX_LENGTH } from './config';
-import { ERRORS, type ErrorCode } from './errors';
+import { ERRORS, type ErrorCode } from './error-codes';
 
 /**
  * A required string whose error messages say what is wrong without echoing the value.

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES, loginLocked, passwordChanged, sessionRevokedForGuessing, type EventMessage } from '../src/events/event';
+import { EVENT_TYPES, loginLocked, passwordChanged, sessionRevokedForGuessing, type EventMessage } from '../src/security-events';
 import { callRaw } from './support/request';
 import { expectSuccess } from './support/envelope';
 import { envWith } from './support/faults';

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, vi } from 'vitest';
 import { OBJECT_EVENT_RESEND_MS } from '../src/config';
-import { loginLocked, sessionRevokedForGuessing } from '../src/events/event';
+import { loginLocked, sessionRevokedForGuessing } from '../src/security-events';
 import * as eventOutbox from '../src/sessions/event-outbox';
 import { tenantSessions } from '../src/sessions/stub';
 import { unknownUserName, wrongPassword } from './support/builders';

@@ -1,4 +1,4 @@
-import type { PresentedSession } from '../context';
+import type { PresentedSession } from '../auth/session-token';
 import { ApiError } from '../errors';
 import type { Log } from '../logging';
 import type { LoginCheckRequest } from '../sessions/login-checks';

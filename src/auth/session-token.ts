@@ -32,3 +32,14 @@ export async function issueToken(tenantId: string): Promise<IssuedToken> {
 }
 
 export const hashTokenSecret = (secret: string) => sha256Hex(secret);
+
+export interface SessionIdentity {
+  tenantId: string;
+  sessionId: string;
+}
+
+/** What a request presents as its session: the token's ids, the hash of its secret, and the key's business. */
+export interface PresentedSession extends SessionIdentity {
+  secretHash: string;
+  business: string;
+}

@@ -6,12 +6,12 @@
 import { DEAD_EVENTS_QUEUE, EVENTS_QUEUE, WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_RETRY_MAX_SECONDS } from '../config';
 import { describeError } from '../errors';
 import { logJob } from '../logging';
-import { openDatabase, type Database } from '../tenants/repository';
+import { openDatabase, type Database } from '../db/database';
 import { postEvent } from './delivery';
 import { destinationPolicyFrom, destinationProblem, type DestinationPolicy } from './destination';
 import { findEndpoint } from './endpoints';
-import { EventMessage } from './event';
-import { isSettled, recordDeadLetter, recordOutcome, type Outcome } from './outbox';
+import { EventMessage } from '../security-events';
+import { isSettled, recordDeadLetter, recordOutcome, type Outcome } from '../db/outbox';
 
 export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
   const db = openDatabase(env.DB);

@@ -1,7 +1,7 @@
 /** One POST of one event to one endpoint, signed, bounded in time, never following a redirect. */
 import { WEBHOOK_TIMEOUT_MS } from '../config';
 import type { Endpoint } from './endpoints';
-import { webhookBody, type EventMessage } from './event';
+import { webhookBody, type EventMessage } from '../security-events';
 import { signWebhook } from './signature';
 
 const USER_AGENT = 'StoRegister-Webhooks/1';

@@ -1,7 +1,7 @@
 /** The `webhook_endpoints` table as the worker reads it; the operator CLI writes it (operator-sql.ts). */
 import { eq } from 'drizzle-orm';
 import { webhookEndpoints } from '../db/schema';
-import type { Database } from '../tenants/repository';
+import type { Database } from '../db/database';
 
 export interface Endpoint {
   url: string;

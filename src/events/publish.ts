@@ -1,9 +1,9 @@
 /** Handing committed events to the EVENTS queue, and noting it on their outbox rows. */
 import { describeError } from '../errors';
 import { logJob } from '../logging';
-import { openDatabase, type Database } from '../tenants/repository';
-import type { EventMessage } from './event';
-import { markEnqueued } from './outbox';
+import { openDatabase, type Database } from '../db/database';
+import type { EventMessage } from '../security-events';
+import { markEnqueued } from '../db/outbox';
 
 /** At most 100 messages per send (a Queues limit). */
 export async function enqueueEvents(queue: Queue, db: Database, events: EventMessage[], now: number): Promise<void> {

@@ -1,8 +1,8 @@
 /** The cron sweep: sends outbox rows no request handed to the queue, and prunes delivered ones. */
 import { OUTBOX_RETENTION_DAYS, OUTBOX_SWEEP_AFTER_MS } from '../config';
 import { logJob } from '../logging';
-import { openDatabase } from '../tenants/repository';
-import { pruneDelivered, unsentEvents } from './outbox';
+import { openDatabase } from '../db/database';
+import { pruneDelivered, unsentEvents } from '../db/outbox';
 import { enqueueEvents } from './publish';
 
 const PAGE = 100;

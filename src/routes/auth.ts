@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { loginRateLimitPolicy } from '../auth/login-spraying';
-import { secured } from '../auth/secured';
+import { secured } from '../http/secured';
 import { settingsFrom } from '../config';
-import { depsFrom, type AppEnv } from '../context';
+import { depsOf, type AppEnv } from '../http/context';
 import { successEnvelope } from '../errors';
-import { BODY_REJECTIONS, errorResponses, jsonContent, jsonRequest, withHeaders } from '../openapi';
+import { BODY_REJECTIONS, errorResponses, jsonContent, jsonRequest, withHeaders } from '../http/openapi';
 import {
   EXAMPLE_LOGIN_RESULT,
   EXAMPLE_TENANT_ID,
@@ -17,7 +17,7 @@ import {
 import { logIn } from '../tenants/login';
 import { logOut } from '../tenants/logout';
 import { registerTenant } from '../tenants/register';
-import { jsonBody, throwOnInvalid } from '../validate';
+import { jsonBody, throwOnInvalid } from '../http/validate';
 
 const registerRoute = createRoute({
   method: 'post',
@@ -125,18 +125,18 @@ const logoutRoute = createRoute({
 /** Chained, so that its type carries every route, request and response for `hc<AppType>()`. */
 export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid })
   .openapi(registerRoute, async (c) => {
-    const id = await registerTenant(depsFrom(c), c.req.valid('json'));
+    const id = await registerTenant(depsOf(c), c.req.valid('json'));
     return c.json(successEnvelope(id), 201);
   })
 
   .openapi(loginRoute, async (c) => {
     // On every answer of the handler, failures included: the limit applies to the client whatever happens.
     c.header('RateLimit-Policy', loginRateLimitPolicy(settingsFrom(c.env).loginFailuresPerMinute));
-    const result = await logIn(depsFrom(c), c.req.valid('json'), c.req.header('X-Device-Token'));
+    const result = await logIn(depsOf(c), c.req.valid('json'), c.req.header('X-Device-Token'));
     return c.json(successEnvelope(result), 200);
   })
 
   .openapi(logoutRoute, async (c) => {
-    await logOut(depsFrom(c), c.get('session'));
+    await logOut(depsOf(c), c.get('session'));
     return c.json(successEnvelope(null), 200);
   });

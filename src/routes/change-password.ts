@@ -1,14 +1,14 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { takePresentedSession } from '../auth/session';
-import { secured, securedByWorkflow } from '../auth/secured';
-import { depsFrom, type AppEnv } from '../context';
+import { takePresentedSession } from '../http/session';
+import { secured, securedByWorkflow } from '../http/secured';
+import { depsOf, type AppEnv } from '../http/context';
 import { successEnvelope } from '../errors';
-import { BODY_REJECTIONS, errorResponses, jsonContent, jsonRequest } from '../openapi';
-import { readChangeAhead } from '../read-ahead';
+import { BODY_REJECTIONS, errorResponses, jsonContent, jsonRequest } from '../http/openapi';
+import { readChangeAhead } from '../http/read-ahead';
 import { EXAMPLE_STAMP, EXAMPLE_TENANT_ID, ChangePasswordBody, ConcurrencyStamp, envelopeOf, TenantId } from '../schemas';
 import { changePassword } from '../tenants/change-password';
 import { issueStamp } from '../tenants/stamp';
-import { jsonBody, throwOnInvalid } from '../validate';
+import { jsonBody, throwOnInvalid } from '../http/validate';
 
 const stampRoute = createRoute({
   method: 'get',
@@ -69,11 +69,11 @@ const changePasswordRoute = createRoute({
 /** Chained, so that its type carries every route, request and response for `hc<AppType>()`. */
 export const changePasswordRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid })
   .openapi(stampRoute, async (c) => {
-    const stamp = await issueStamp(depsFrom(c), c.get('session').tenantId);
+    const stamp = await issueStamp(depsOf(c), c.get('session').tenantId);
     return c.json(successEnvelope(stamp), 200);
   })
 
   .openapi(changePasswordRoute, async (c) => {
-    const tenantId = await changePassword(depsFrom(c), takePresentedSession(c), c.req.valid('json'), c.get('changeRead'));
+    const tenantId = await changePassword(depsOf(c), takePresentedSession(c), c.req.valid('json'), c.get('changeRead'));
     return c.json(successEnvelope(tenantId), 200);
   });

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../context';
+import type { AppEnv } from '../http/context';
 import { ApiError } from '../errors';
 
 /** Well-known URLs outside the API (RFC 8615), not part of the OpenAPI document. */

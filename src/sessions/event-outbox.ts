@@ -6,7 +6,7 @@
  */
 import { OBJECT_EVENT_RESEND_MS } from '../config';
 import { describeError } from '../errors';
-import type { EventMessage } from '../events/event';
+import type { EventMessage } from '../security-events';
 import { logJob } from '../logging';
 
 /** A queue send takes at most 100 messages. */

@@ -1,7 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { settingsFrom, type Settings } from '../config';
-import { loginLocked, sessionRevokedForGuessing } from '../events/event';
-import { openDatabase, passwordChangeCommittedAt } from '../tenants/repository';
+import { loginLocked, sessionRevokedForGuessing } from '../security-events';
+import { passwordChangeCommittedAt } from '../db/tenants';
+import { openDatabase } from '../db/database';
 import * as attempts from './attempt-counter';
 import * as generation from './credential-generation';
 import { CheckWaiters } from './check-waiters';

@@ -3,16 +3,16 @@ import { beginChangeCheck } from '../auth/attempts';
 import { hashPassword, newPasswordSalt, verifyPassword } from '../auth/password';
 import { isRecentPassword, type EarlierPasswords } from '../auth/password-history';
 import { findPasswordPolicyViolation } from '../auth/password-policy';
-import type { PresentedSession } from '../context';
+import type { PresentedSession } from '../auth/session-token';
 import type { Tenant } from '../db/schema';
 import { ApiError, describeError } from '../errors';
-import { passwordChanged } from '../events/event';
+import { passwordChanged } from '../security-events';
 import type { ChangePasswordBody } from '../schemas';
 import type { CheckResult } from '../sessions/attempt-counter';
 import type { ChangeResult, TenantSessions } from '../sessions/tenant-sessions';
 import type { Deps } from './deps';
 import { readForChange, type ChangeRead } from './change-read';
-import { commitPasswordChange, passwordChangeCommittedAt, recordAuditEvent, type CommittedChange, type PasswordChange } from './repository';
+import { commitPasswordChange, passwordChangeCommittedAt, recordAuditEvent, type CommittedChange, type PasswordChange } from '../db/tenants';
 import { newStamp, requireCurrentStamp } from './stamp';
 
 type ChangeDeps = Pick<Deps, 'db' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;
@@ -22,7 +22,7 @@ type ChangeDeps = Pick<Deps, 'db' | 'business' | 'sessionsOf' | 'settings' | 'pe
  * matches and the stamp is current; every other session of the tenant is revoked. Returns the
  * tenant id. The session is validated in the same Durable Object call that admits the check, while
  * the tenant and its history are read from D1: `readAhead` is that read if already under way
- * (src/read-ahead.ts).
+ * (src/http/read-ahead.ts).
  */
 export async function changePassword(
   deps: ChangeDeps,

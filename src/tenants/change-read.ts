@@ -1,6 +1,6 @@
 /** What a password change reads before it derives anything, in one round trip to D1. */
 import type { Deps } from './deps';
-import { tenantWithHistory } from './history-repository';
+import { tenantWithHistory } from '../db/history';
 import { requireChangeable, type ChangeableTenant } from './stamp';
 
 export interface ChangeRead {

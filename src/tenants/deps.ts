@@ -1,8 +1,8 @@
 import type { Settings } from '../config';
-import type { EventMessage } from '../events/event';
+import type { EventMessage } from '../security-events';
 import type { Log } from '../logging';
 import type { TenantSessions } from '../sessions/tenant-sessions';
-import type { Database } from './repository';
+import type { Database } from '../db/database';
 
 /** What the tenant workflows are given, so that none of them reaches into the request's context. */
 export interface Deps {

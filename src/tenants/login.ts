@@ -9,7 +9,7 @@ import type { LoginBody, LoginResult } from '../schemas';
 import type { CheckResult } from '../sessions/attempt-counter';
 import type { LoginCheckOutcome } from '../sessions/login-checks';
 import type { Deps } from './deps';
-import { findTenantByUserName, recordAuditEvent, upgradePasswordHash } from './repository';
+import { findTenantByUserName, recordAuditEvent, upgradePasswordHash } from '../db/tenants';
 
 type LoginDeps = Pick<
   Deps,

@@ -1,4 +1,4 @@
-import type { SessionIdentity } from '../context';
+import type { SessionIdentity } from '../auth/session-token';
 import type { Deps } from './deps';
 
 /** Revokes the calling session; the tenant's other sessions stay. */

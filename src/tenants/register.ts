@@ -4,7 +4,7 @@ import { findPasswordPolicyViolation } from '../auth/password-policy';
 import { ApiError } from '../errors';
 import type { RegisterBody } from '../schemas';
 import type { Deps } from './deps';
-import { createTenant } from './repository';
+import { createTenant } from '../db/tenants';
 
 /** Creates a tenant of the key's business with login credentials; returns the new tenant's id. */
 export async function registerTenant(

@@ -3,7 +3,8 @@ import { timingSafeEqualText } from '../auth/encoding';
 import type { Tenant } from '../db/schema';
 import { ApiError } from '../errors';
 import type { Deps } from './deps';
-import { findTenantById, liveConcurrencyStamp, type Database } from './repository';
+import { findTenantById, liveConcurrencyStamp } from '../db/tenants';
+import { type Database } from '../db/database';
 
 export const newStamp = () => crypto.randomUUID().toUpperCase();
 

@@ -8,7 +8,7 @@ import {
 import { env } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
 import { DEAD_EVENTS_QUEUE, EVENTS_QUEUE } from '../../src/config';
-import type { EventMessage } from '../../src/events/event';
+import type { EventMessage } from '../../src/security-events';
 import { failedEventsSql, setEndpointSql } from '../../src/events/operator-sql';
 import { newWebhookSecret } from '../../src/events/signature';
 import worker from '../../src/index';

@@ -1,8 +1,8 @@
 /** The `event_outbox` table in D1: what each event's delivery came to, and what no request sent yet. */
 import { and, asc, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { eventOutbox, tenants, webhookEndpoints } from '../db/schema';
-import type { Database } from '../tenants/repository';
-import { EventMessage, type EventType } from './event';
+import { EventMessage, type EventType } from '../security-events';
+import type { Database } from './database';
+import { eventOutbox, tenants, webhookEndpoints } from './schema';
 
 /**
  * The event's row, as a statement for the batch that commits its cause: the row is inserted only

@@ -1,7 +1,7 @@
 /** The events, as the `webhooks` of the OpenAPI document: what a business's endpoint receives. */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../context';
-import { EVENT_DATA, type EventType } from './event';
+import type { AppEnv } from './context';
+import { EVENT_DATA, type EventType } from '../security-events';
 
 const SUMMARIES: Record<EventType, string> = {
   'tenant.password_changed': "A tenant's password was changed",

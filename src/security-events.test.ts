@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_DATA, EventMessage, loginLocked, passwordChanged, sessionRevokedForGuessing, webhookBody } from './event';
+import { EVENT_DATA, EventMessage, loginLocked, passwordChanged, sessionRevokedForGuessing, webhookBody } from './security-events';
 
 const cause = { businessId: 'acme', tenantId: 'E6E364D1-643D-47F0-A448-EF3CF588CCB4', at: Date.UTC(2026, 10, 29, 13, 11, 49, 32) };
 

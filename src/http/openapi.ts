@@ -1,9 +1,9 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppEnv } from './context';
-import { ERRORS, type ErrorCode } from './errors';
-import { documentWebhooks } from './events/webhook-docs';
-import { FailureEnvelope } from './schemas';
+import { ERRORS, type ErrorCode } from '../errors';
+import { documentWebhooks } from './webhook-docs';
+import { FailureEnvelope } from '../schemas';
 import { BODY_TOO_LARGE, NOT_JSON } from './validate';
 
 /** What a route requires, by the names of the security schemes `serveApiDocs` registers. */

@@ -1,11 +1,13 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { MAX_CREDENTIAL_HEADER_CHARS } from '../config';
-import type { AppEnv, PresentedSession } from '../context';
-import { ApiError, handleError } from '../errors';
+import type { AppEnv } from './context';
+import type { PresentedSession } from '../auth/session-token';
+import { ApiError } from '../errors';
+import { handleError } from './error-handler';
 import { logEvent } from '../logging';
 import { tenantSessions } from '../sessions/stub';
-import { hashTokenSecret, parseToken } from './session-token';
+import { hashTokenSecret, parseToken } from '../auth/session-token';
 
 /** The request's X-Token, parsed and its secret hashed, not yet validated; a missing or malformed one is refused here. */
 async function presentedSession(c: Context<AppEnv>): Promise<PresentedSession> {

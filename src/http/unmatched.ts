@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { RouterRoute } from 'hono/types';
-import { ApiError, renderApiError } from './errors';
+import { ApiError, renderApiError } from '../errors';
 
 /** The methods some route answers on `path`, from the app's route list. */
 export function allowedMethods(routes: RouterRoute[], path: string): string[] {

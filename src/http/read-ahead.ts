@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory';
-import { parseToken } from './auth/session-token';
-import { depsFrom, type AppEnv } from './context';
-import { readForChange } from './tenants/change-read';
+import { parseToken } from '../auth/session-token';
+import { depsOf, type AppEnv } from './context';
+import { readForChange } from '../tenants/change-read';
 
 /**
  * Starts a password change's D1 read for the tenant the X-Token names while the session is still
@@ -14,7 +14,7 @@ export function readChangeAhead() {
     const header = c.req.header('X-Token');
     const parsed = header ? parseToken(header) : null;
     if (parsed) {
-      const read = readForChange(depsFrom(c), parsed.tenantId);
+      const read = readForChange(depsOf(c), parsed.tenantId);
       // A refused session never awaits it.
       read.catch(() => {});
       c.set('changeRead', read);

@@ -1,7 +1,7 @@
 /** The retired password hashes of each tenant, newest first, kept to the PASSWORD_HISTORY depth. */
 import { and, desc, eq, getTableColumns, notInArray, sql, type SQL } from 'drizzle-orm';
-import { passwordHistory, tenants, type Tenant } from '../db/schema';
-import { tenantOfBusiness, type Database } from './repository';
+import { tenantOfBusiness, type Database } from './database';
+import { passwordHistory, tenants, type Tenant } from './schema';
 
 const newestFirst = [desc(passwordHistory.createdAt), desc(passwordHistory.id)];
 

@@ -3,9 +3,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import type { z } from '@hono/zod-openapi';
-import { MAX_BODY_BYTES } from './config';
-import { ApiError, ERRORS, type ErrorCode } from './errors';
-import type { ErrorEntry } from './schemas';
+import { MAX_BODY_BYTES } from '../config';
+import { ApiError, ERRORS, type ErrorCode } from '../errors';
+import type { ErrorEntry } from '../schemas';
 
 const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
 

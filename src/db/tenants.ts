@@ -1,15 +1,9 @@
 import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
-import { auditEvents, passwordHistory, tenants, type Tenant } from '../db/schema';
-import type { EventMessage } from '../events/event';
-import { insertEventIf } from '../events/outbox';
-import { pruneHistory } from './history-repository';
-
-export type Database = ReturnType<typeof openDatabase>;
-
-export function openDatabase(d1: D1Database) {
-  return drizzle(d1);
-}
+import type { EventMessage } from '../security-events';
+import { tenantOfBusiness, type Database } from './database';
+import { pruneHistory } from './history';
+import { insertEventIf } from './outbox';
+import { auditEvents, passwordHistory, tenants, type Tenant } from './schema';
 
 export interface NewTenant {
   businessId: string;
@@ -36,9 +30,6 @@ export async function createTenant(db: Database, tenant: NewTenant, now: number)
     .returning({ id: tenants.id });
   return inserted.length === 1 ? id : null;
 }
-
-/** The tenant of the business that `condition` picks: a business never reads another's tenants. */
-export const tenantOfBusiness = (businessId: string, condition: SQL) => and(eq(tenants.businessId, businessId), condition);
 
 export const selectTenantOf = (db: Database, businessId: string, condition: SQL) =>
   db.select().from(tenants).where(tenantOfBusiness(businessId, condition));

@@ -1,10 +1,10 @@
 import { createMiddleware } from 'hono/factory';
 import { API_KEY_CACHE_TTL_SECONDS, MAX_CREDENTIAL_HEADER_CHARS } from '../config';
-import type { AppEnv } from '../context';
+import type { AppEnv } from './context';
 import { ApiError } from '../errors';
 import { logEvent } from '../logging';
-import { apiKeyStorageKey, businessOf, type ApiKeyRecord } from './api-key-format';
-import { sha256Hex } from './encoding';
+import { apiKeyStorageKey, businessOf, type ApiKeyRecord } from '../auth/api-key-format';
+import { sha256Hex } from '../auth/encoding';
 
 /**
  * Requires a known, unrevoked X-API-Key and puts its id and business on the context. A KV failure,

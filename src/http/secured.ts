@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { SECURITY } from '../openapi';
+import { SECURITY } from './openapi';
 import { requireApiKey } from './api-key';
 import { presentSession, requireSession } from './session';
 
