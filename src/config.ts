@@ -76,8 +76,15 @@ export const WEBHOOK_RETRY_BASE_SECONDS = 30;
 export const WEBHOOK_RETRY_MAX_SECONDS = 4 * 60 * 60;
 /** An outbox row this old that no request handed to the queue is sent by the cron sweep. */
 export const OUTBOX_SWEEP_AFTER_MS = 60_000;
-/** Delivered (or owed to no endpoint) events are pruned this long after delivery; failed ones stay. */
+/** Delivered (or owed to no endpoint) events are pruned this long after delivery. */
 export const OUTBOX_RETENTION_DAYS = 7;
+/**
+ * Rows one retention DELETE takes (src/db/retention.ts): found through an index, they cost
+ * milliseconds of D1's write lock.
+ */
+export const RETENTION_BATCH_ROWS = 1_000;
+/** Batches per kind of row in one cron run; whatever is left waits for the next run (every 5 minutes). */
+export const RETENTION_MAX_BATCHES = 20;
 /** A Durable Object that could not hand its events to the queue tries again this much later. */
 export const OBJECT_EVENT_RESEND_MS = 30_000;
 
@@ -95,9 +102,14 @@ export interface Settings {
   loginFailuresPerMinute: number;
   /** A new password may not be any of the last this many, the current one included. */
   passwordHistory: number;
+  /** Audit rows (changes, failed checks) are deleted this long after they were written. */
+  auditRetentionMs: number;
+  /** Events whose delivery failed for good are deleted this long after they failed. */
+  failedEventRetentionMs: number;
 }
 
 const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
 
 function positiveInt(value: string | undefined, fallback: number): number {
   const parsed = Number(value);
@@ -117,9 +129,12 @@ export function settingsFrom(env: object): Settings {
     failedAttemptWindowMs: read('FAILED_ATTEMPT_WINDOW_MINUTES', 15) * MINUTE_MS,
     lockoutMs: read('LOCKOUT_MINUTES', 15) * MINUTE_MS,
     passwordMinLength: Math.min(read('PASSWORD_MIN_LENGTH', 8), PASSWORD_MAX_LENGTH),
-    deviceTokenTtlMs: read('DEVICE_TOKEN_TTL_DAYS', 90) * 24 * 60 * MINUTE_MS,
+    deviceTokenTtlMs: read('DEVICE_TOKEN_TTL_DAYS', 90) * DAY_MS,
     loginFailuresPerMinute: read('LOGIN_FAILURES_PER_MINUTE', 30),
     passwordHistory: Math.min(read('PASSWORD_HISTORY', 5), PASSWORD_HISTORY_MAX),
+    // Whole days, at least one: a change reads its own audit row back within its request.
+    auditRetentionMs: read('AUDIT_RETENTION_DAYS', 400) * DAY_MS,
+    failedEventRetentionMs: read('FAILED_EVENT_RETENTION_DAYS', 30) * DAY_MS,
   };
 }
 

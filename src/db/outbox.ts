@@ -1,5 +1,5 @@
 /** The `event_outbox` table in D1: what each event's delivery came to, and what no request sent yet. */
-import { and, asc, eq, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { EventMessage, type EventType } from '../security-events';
 import type { Database } from './database';
 import { eventOutbox, tenants, webhookEndpoints } from './schema';
@@ -122,13 +122,4 @@ export async function unsentEvents(db: Database, before: number, limit: number):
       data: JSON.parse(row.payload),
     }),
   );
-}
-
-/** Deletes events delivered before `before`; failed ones stay for the operator. */
-export async function pruneDelivered(db: Database, before: number): Promise<number> {
-  const deleted = await db
-    .delete(eventOutbox)
-    .where(and(isNotNull(eventOutbox.deliveredAt), lt(eventOutbox.deliveredAt, before)))
-    .returning({ id: eventOutbox.id });
-  return deleted.length;
 }

@@ -61,7 +61,11 @@ export const auditEvents = sqliteTable(
       .notNull()
       .default(sql`(unixepoch() * 1000)`),
   },
-  (table) => [index('audit_events_tenant').on(table.tenantId, table.createdAt)],
+  (table) => [
+    index('audit_events_tenant').on(table.tenantId, table.createdAt),
+    // Retention deletes the oldest rows in bounded batches: this index finds them without a scan.
+    index('audit_events_created').on(table.createdAt),
+  ],
 );
 
 /**
@@ -104,6 +108,7 @@ export const eventOutbox = sqliteTable(
     index('event_outbox_unsent').on(table.enqueuedAt, table.createdAt),
     index('event_outbox_failed').on(table.businessId, table.failedAt),
     index('event_outbox_delivered').on(table.deliveredAt),
+    index('event_outbox_failed_at').on(table.failedAt),
   ],
 );
 
