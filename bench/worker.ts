@@ -4,6 +4,7 @@ import { hashPassword, verifyPassword } from '../src/auth/password';
 import { findPasswordPolicyViolation } from '../src/auth/password-policy';
 import worker from '../src/index';
 import { atDistance } from './distance';
+import { liveSessions, seedSessions } from './sessions';
 
 export { TenantSessions } from '../src/index';
 
@@ -80,6 +81,8 @@ export default {
       for (let i = 0; i < PROBE_REPEAT; i++) await probe(env);
       return json();
     }
+    if (pathname === '/__bench/sessions' && request.method === 'POST') return Response.json(await seedSessions(env, await request.json()));
+    if (pathname === '/__bench/sessions/live' && request.method === 'POST') return Response.json(await liveSessions(env, await request.json()));
     const distance = request.headers.get(DISTANCE_HEADER);
     if (distance !== null) return atDistanceFetch(request, env, ctx, Number(distance));
     return worker.fetch(request, env, ctx);

@@ -24,9 +24,10 @@ export const memoryFolder = () => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir(
 /**
  * Starts `script` (a worker entry) on 127.0.0.1:`port`, its store in a new folder under `storeIn`;
  * returns its base URL, a fresh key, the folder of its store (for the CLIs' --persist-to) and stop().
- * `projectDir` serves another checkout of the project (its wrangler.toml and sources).
+ * `projectDir` serves another checkout of the project (its wrangler.toml and sources). `seed`, given
+ * the store's folder once it is migrated and before the server opens it, may write into it.
  */
-export async function startLocalServer({ script, port, storeIn = tmpdir(), projectDir }) {
+export async function startLocalServer({ script, port, storeIn = tmpdir(), projectDir, seed }) {
   const state = mkdtempSync(join(storeIn, 'storegister-'));
   const base = `http://127.0.0.1:${port}`;
   const store = ['--persist-to', state, ...(projectDir ? ['--cwd', projectDir] : [])];
@@ -35,6 +36,7 @@ export async function startLocalServer({ script, port, storeIn = tmpdir(), proje
 
   const { key: apiKey, storageKey, record } = newApiKey('local-run');
   check(putApiKeyRecord(storageKey, record, local) === 0, 'could not store the key');
+  await seed?.(state);
 
   const child = spawn(
     process.execPath,
