@@ -21,6 +21,8 @@ export default defineConfig(async () => ({
             miniflare: {
               // The worker's outbound fetches (webhook deliveries) reach a recording receiver, not the network.
               outboundService: receiveOutbound,
+              // A second database standing for a D1 read replica that lags behind (test/support/replica.ts).
+              d1Databases: ['REPLICA_DB'],
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
               },

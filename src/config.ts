@@ -138,6 +138,14 @@ export function settingsFrom(env: object): Settings {
   };
 }
 
+/**
+ * Whether D1 read replication is enabled on the database (D1_READ_REPLICATION = "true"): a change
+ * then reads at the nearest replica first (src/tenants/change-read.ts).
+ */
+export function readReplicationFrom(env: object): boolean {
+  return (env as Record<string, unknown>).D1_READ_REPLICATION === 'true';
+}
+
 /** The optional PASSWORD_PEPPER secret (set with `wrangler secret put`), or undefined when not configured. */
 export function pepperFrom(env: object): string | undefined {
   const pepper = (env as Record<string, unknown>).PASSWORD_PEPPER;

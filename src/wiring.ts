@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { clientAddress } from './auth/client-address';
 import { spendLoginBudget } from './auth/login-spraying';
-import { pepperFrom, settingsFrom } from './config';
-import { openDatabase } from './db/database';
+import { pepperFrom, readReplicationFrom, settingsFrom } from './config';
+import { openDatabase, openNearestCopy } from './db/database';
 import { enqueueCommitted } from './events/publish';
 import type { AppEnv } from './http/context';
 import { logEvent } from './logging';
@@ -16,6 +16,7 @@ function depsFrom(c: Context<AppEnv>): Deps {
   const log: Deps['log'] = (level, event, fields) => logEvent(c, level, event, fields);
   return {
     db: openDatabase(c.env.DB),
+    replicaDb: readReplicationFrom(c.env) ? openNearestCopy(c.env.DB) : undefined,
     business,
     sessionsOf: (tenantId) => tenantSessions(c.env, business, tenantId),
     loginThrottleOf: (userName) => loginThrottle(c.env, business, userName),

@@ -8,3 +8,4 @@ installProductionPbkdf2Limit();
 watchConsoleForSecrets();
 checkFailuresAreDocumented();
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+await applyD1Migrations(env.REPLICA_DB, env.TEST_MIGRATIONS);

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { PresentedSession, SessionIdentity } from '../auth/session-token';
 import type { LoggedEvent } from '../logging';
-import type { ChangeRead } from '../tenants/change-read';
+import type { TenantRead } from '../tenants/change-read';
 import type { Deps } from '../tenants/deps';
 
 /** The Hono environment every module shares: bindings plus what middleware puts on the context. */
@@ -16,7 +16,7 @@ export interface AppEnv {
     /** An X-Token parsed but not yet validated, for a workflow that validates it itself (src/http/session.ts). */
     presentedSession: PresentedSession | undefined;
     /** A password change's D1 read, started while the session is validated (src/http/read-ahead.ts). */
-    changeRead: Promise<ChangeRead>;
+    changeRead: Promise<TenantRead>;
     /** Builds what a workflow is given, once the key's business is known; set by the app (src/wiring.ts). */
     deps: () => Deps;
     logEvents: LoggedEvent[];

@@ -11,11 +11,11 @@ import type { ChangePasswordBody } from '../schemas';
 import type { CheckResult } from '../sessions/attempt-counter';
 import type { ChangeResult, TenantSessions } from '../sessions/tenant-sessions';
 import type { Deps } from './deps';
-import { readForChange, type ChangeRead } from './change-read';
+import { confirmedForChange, readForChange, type TenantRead } from './change-read';
 import { commitPasswordChange, passwordChangeCommittedAt, recordAuditEvent, type CommittedChange, type PasswordChange } from '../db/tenants';
-import { newStamp, requireCurrentStamp } from './stamp';
+import { newStamp } from './stamp';
 
-type ChangeDeps = Pick<Deps, 'db' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;
+type ChangeDeps = Pick<Deps, 'db' | 'replicaDb' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;
 
 /**
  * Replaces the password of the session's tenant if the session is valid, the existing password
@@ -28,7 +28,7 @@ export async function changePassword(
   deps: ChangeDeps,
   presented: PresentedSession,
   request: z.output<typeof ChangePasswordBody>,
-  readAhead?: Promise<ChangeRead>,
+  readAhead?: Promise<TenantRead>,
 ): Promise<string> {
   const now = Date.now();
   const stamp = request.concurrencyStamp.toUpperCase();
@@ -46,8 +46,7 @@ export async function changePassword(
   let uncertain = false;
   try {
     // Cheap rejections first: none of these runs PBKDF2, and an abandoned check counts for nothing.
-    const { tenant, history } = await read;
-    requireCurrentStamp(tenant, stamp, stampsIssuedAfter);
+    const { tenant, history } = await confirmedForChange(deps, tenantId, read, stamp, stampsIssuedAfter);
     await requirePolicy(tenant, request, deps);
 
     const { passwordHistory } = deps.settings;

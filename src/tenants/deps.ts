@@ -6,7 +6,10 @@ import type { Database } from '../db/database';
 
 /** What the tenant workflows are given, so that none of them reaches into the request's context. */
 export interface Deps {
+  /** D1's primary: every write, and every read whose answer must be the latest. */
   db: Database;
+  /** The nearest read replica of D1, when read replication is on; it may lag behind `db`. */
+  replicaDb?: Database;
   /** The business of the request's key; every tenant a workflow reads or writes is of this business. */
   business: string;
   /** The Durable Object of one tenant of the business: its sessions, failed-attempt counters and stamp claims. */

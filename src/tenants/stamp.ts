@@ -45,11 +45,16 @@ export async function issueStamp(deps: Pick<Deps, 'db' | 'business' | 'settings'
   return stamp;
 }
 
-/** The stamp must be the tenant's current one and unexpired; compared in constant time. */
-export function requireCurrentStamp(tenant: Tenant, stamp: string, stampsIssuedAfter: number): void {
-  const current =
+/** Whether the stamp is the tenant's current one and unexpired; compared in constant time. */
+export function isCurrentStamp(tenant: Tenant, stamp: string, stampsIssuedAfter: number): boolean {
+  return (
     tenant.concurrencyStamp !== null &&
     timingSafeEqualText(tenant.concurrencyStamp, stamp) &&
-    (tenant.concurrencyStampIssuedAt ?? 0) > stampsIssuedAfter;
-  if (!current) throw new ApiError('CHANGE_PASSWORD_FAILED');
+    (tenant.concurrencyStampIssuedAt ?? 0) > stampsIssuedAfter
+  );
+}
+
+/** The stamp must be the tenant's current one and unexpired. */
+export function requireCurrentStamp(tenant: Tenant, stamp: string, stampsIssuedAfter: number): void {
+  if (!isCurrentStamp(tenant, stamp, stampsIssuedAfter)) throw new ApiError('CHANGE_PASSWORD_FAILED');
 }
