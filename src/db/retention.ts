@@ -4,6 +4,7 @@
  * write lock for long, whatever the backlog.
  */
 import { and, inArray, isNotNull, lt } from 'drizzle-orm';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Database } from './database';
 import { auditEvents, eventOutbox } from './schema';
 
@@ -14,24 +15,21 @@ export async function deleteAuditBatch(db: Database, before: number, limit: numb
   return result.meta.changes;
 }
 
-/** Deletes up to `limit` events delivered (or owed to no endpoint) before `before`. */
-export async function deleteDeliveredEventBatch(db: Database, before: number, limit: number): Promise<number> {
+/** Deletes up to `limit` outbox rows whose `settledAt` (delivery or final failure) is before `before`. */
+async function deleteEventsSettledBefore(db: Database, settledAt: AnySQLiteColumn, before: number, limit: number): Promise<number> {
   const expired = db
     .select({ id: eventOutbox.id })
     .from(eventOutbox)
-    .where(and(isNotNull(eventOutbox.deliveredAt), lt(eventOutbox.deliveredAt, before)))
+    .where(and(isNotNull(settledAt), lt(settledAt, before)))
     .limit(limit);
   const result = await db.delete(eventOutbox).where(inArray(eventOutbox.id, expired)).run();
   return result.meta.changes;
 }
 
+/** Deletes up to `limit` events delivered (or owed to no endpoint) before `before`. */
+export const deleteDeliveredEventBatch = (db: Database, before: number, limit: number) =>
+  deleteEventsSettledBefore(db, eventOutbox.deliveredAt, before, limit);
+
 /** Deletes up to `limit` events whose retries ran out before `before`. */
-export async function deleteFailedEventBatch(db: Database, before: number, limit: number): Promise<number> {
-  const expired = db
-    .select({ id: eventOutbox.id })
-    .from(eventOutbox)
-    .where(and(isNotNull(eventOutbox.failedAt), lt(eventOutbox.failedAt, before)))
-    .limit(limit);
-  const result = await db.delete(eventOutbox).where(inArray(eventOutbox.id, expired)).run();
-  return result.meta.changes;
-}
+export const deleteFailedEventBatch = (db: Database, before: number, limit: number) =>
+  deleteEventsSettledBefore(db, eventOutbox.failedAt, before, limit);
