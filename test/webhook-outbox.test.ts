@@ -130,6 +130,26 @@ describe('the event outbox', () => {
     expect(sent).toEqual([]);
   });
 
+  it('should start no second retry chain when marking the event enqueued failed after the queue took it', async () => {
+    const { business, tenant, change } = await tenantOfNewBusiness();
+    await registerEndpoint(business, receiverUrl('/status/503'));
+    const { queue, sent } = recordingQueue();
+
+    expectSuccess(await change(envWith({ EVENTS: queue, DB: faultyD1({ failOn: /^update "event_outbox" set "enqueued_at"/ }) })));
+    const [row] = await outboxRowsOf(tenant.id);
+    expect(sent.map((event) => event.id)).toEqual([row.id]);
+    expect(row.enqueued_at).toBeNull();
+
+    // The first attempt fails and is retried by the queue: the chain is running.
+    const { result } = await consume(sent);
+    expect(result.retryMessages).toHaveLength(1);
+    expect(await outboxRow(row.id)).toMatchObject({ attempts: 1, enqueued_at: expect.any(Number) });
+
+    const swept = recordingQueue();
+    await sweepAt(row.created_at + OUTBOX_SWEEP_AFTER_MS + 1, envWith({ EVENTS: swept.queue }));
+    expect(swept.sent.map((event) => event.id)).not.toContain(row.id);
+  });
+
   it('should send by the cron sweep an event committed while the queue was down, and deliver it', async () => {
     const { business, tenant, change } = await tenantOfNewBusiness();
     const url = receiverUrl();

@@ -60,7 +60,9 @@ export interface Outcome {
 
 /**
  * Records one delivery attempt's outcome. Events recorded by a Durable Object have no row until
- * their first attempt, so this inserts the row when it is missing.
+ * their first attempt, so this inserts the row when it is missing. An attempt proves the queue has
+ * the event: the row counts as enqueued from now on, so the sweep never starts a second retry chain
+ * beside this one even if the request that sent it could not mark it.
  */
 export async function recordOutcome(db: Database, event: EventMessage, outcome: Outcome, now: number): Promise<void> {
   await db
@@ -76,6 +78,7 @@ export async function recordOutcome(db: Database, event: EventMessage, outcome: 
       target: eventOutbox.id,
       set: {
         attempts: sql`${eventOutbox.attempts} + excluded.attempts`,
+        enqueuedAt: sql`coalesce(${eventOutbox.enqueuedAt}, excluded.enqueued_at)`,
         lastStatus: sql`excluded.last_status`,
         deliveredAt: sql`coalesce(${eventOutbox.deliveredAt}, excluded.delivered_at)`,
         failedAt: sql`coalesce(${eventOutbox.failedAt}, excluded.failed_at)`,
