@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { DEV_TOKEN_SIGNING_KEY } from './scripts/lib/local-server.mjs';
 import { receiveOutbound } from './test/support/webhook-receiver.ts';
 
 export default defineConfig(async () => ({
@@ -24,6 +25,8 @@ export default defineConfig(async () => ({
               // A second database standing for a D1 read replica that lags behind (test/support/replica.ts).
               d1Databases: ['REPLICA_DB'],
               bindings: {
+                // A secret when deployed; the tests sign with the same development key as `npm start`.
+                TOKEN_SIGNING_KEY: DEV_TOKEN_SIGNING_KEY,
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
               },
             },

@@ -33,6 +33,13 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export const MAX_CREDENTIAL_HEADER_CHARS = 512;
 
 export const SESSION_SECRET_BYTES = 32;
+/**
+ * Bytes of HMAC-SHA-256 kept at the end of a session or device token (22 base64url characters): what
+ * makes a token the service's own, checked before any storage is read (src/auth/token-signing.ts).
+ */
+export const TOKEN_MAC_BYTES = 16;
+/** A TOKEN_SIGNING_KEY shorter than this is refused as if unset (`openssl rand -base64 32` gives 44). */
+export const TOKEN_SIGNING_KEY_MIN_CHARS = 32;
 export const API_KEY_CACHE_TTL_SECONDS = 60;
 
 /**
@@ -150,4 +157,24 @@ export function readReplicationFrom(env: object): boolean {
 export function pepperFrom(env: object): string | undefined {
   const pepper = (env as Record<string, unknown>).PASSWORD_PEPPER;
   return typeof pepper === 'string' && pepper.length > 0 ? pepper : undefined;
+}
+
+/** The secrets session and device tokens are signed with: new tokens under `current`, `previous` still accepted. */
+export interface TokenSigningKeys {
+  current: string;
+  previous?: string;
+}
+
+/**
+ * TOKEN_SIGNING_KEY and, while keys are rotated, TOKEN_SIGNING_KEY_PREVIOUS (Worker secrets; local
+ * servers and tests pass a development key). Null when the current key is missing or either one is
+ * shorter than TOKEN_SIGNING_KEY_MIN_CHARS: the worker then refuses every token route (fails closed).
+ */
+export function tokenSigningKeysFrom(env: object): TokenSigningKeys | null {
+  const vars = env as Record<string, unknown>;
+  const { TOKEN_SIGNING_KEY: current, TOKEN_SIGNING_KEY_PREVIOUS: previous } = vars;
+  const usable = (key: unknown): key is string => typeof key === 'string' && key.length >= TOKEN_SIGNING_KEY_MIN_CHARS;
+  if (!usable(current)) return null;
+  if (previous === undefined || previous === '') return { current };
+  return usable(previous) ? { current, previous } : null;
 }

@@ -45,9 +45,9 @@ const GUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A
 export const EXAMPLE_TENANT_ID = '65353E22-C3A6-4600-9DE4-9813D5ECC6B4';
 export const EXAMPLE_STAMP = 'A55C13AC-FDCC-45B0-8BE5-138DBA9902E4';
 export const EXAMPLE_LOGIN_RESULT = {
-  token: `${EXAMPLE_TENANT_ID}.${'0f'.repeat(16)}.${'ExampleSecret'.padEnd(43, '_')}`,
+  token: `${EXAMPLE_TENANT_ID}.${'0f'.repeat(16)}.${'ExampleSecret'.padEnd(43, '_')}.${'ExampleMac'.padEnd(22, '_')}`,
   expiresAt: '2026-11-29T01:21:00.211Z',
-  deviceToken: `${'5e'.repeat(16)}.${'ExampleDeviceSecret'.padEnd(43, '_')}`,
+  deviceToken: `${'5e'.repeat(16)}.${'ExampleDeviceSecret'.padEnd(43, '_')}.${'ExampleDeviceMac'.padEnd(22, '_')}`,
   authContactBookInfo: {
     id: EXAMPLE_TENANT_ID,
     firstName: 'Jane',

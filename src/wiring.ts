@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { clientAddress } from './auth/client-address';
 import { spendLoginBudget } from './auth/login-spraying';
+import { tokenSignerFrom } from './auth/token-signing';
 import { pepperFrom, readReplicationFrom, settingsFrom } from './config';
 import { openDatabase, openNearestCopy } from './db/database';
 import { enqueueCommitted } from './events/publish';
@@ -30,6 +31,7 @@ function depsFrom(c: Context<AppEnv>): Deps {
         },
         log,
       ),
+    tokens: tokenSignerFrom(c.env),
     settings,
     pepper: pepperFrom(c.env),
     requestId: c.get('requestId'),

@@ -8,7 +8,7 @@ import { derivationsDuring } from './support/pbkdf2-limit';
 import { changePassword, login, loginReply, loginWithDevice, registerTenant, requestStamp, type TestTenant } from './support/tenants';
 
 const MAX_FAILED_ATTEMPTS = 5;
-const DEVICE_TOKEN = /^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}$/;
+const DEVICE_TOKEN = /^[0-9a-f]{32}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}$/;
 
 const withDevice = (deviceToken: string) => ({ headers: { 'X-Device-Token': deviceToken } });
 

@@ -10,7 +10,7 @@ const { loginFailuresPerMinute } = settingsFrom(env);
 const SPRAY = 45;
 const POLICY = `"failed-logins";q=${loginFailuresPerMinute};w=60`;
 /** A device token of the right shape that nobody was issued. */
-const FORGED_DEVICE = `${'cd'.repeat(16)}.${'B'.repeat(43)}`;
+const FORGED_DEVICE = `${'cd'.repeat(16)}.${'B'.repeat(43)}.${'C'.repeat(22)}`;
 
 const from = (address: string, more: Record<string, string> = {}) => ({ headers: { 'CF-Connecting-IP': address, ...more } });
 

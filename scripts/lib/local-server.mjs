@@ -11,8 +11,14 @@ export function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-/** What a local server sets beyond wrangler.toml: webhooks may go to a receiver on 127.0.0.1. */
-export const LOCAL_VARS = ['--var', 'WEBHOOK_ALLOW_LOOPBACK:true'];
+/**
+ * Signs the session and device tokens of local servers and of the test suite. A deployment has no
+ * such default: it needs its own secret (`npx wrangler secret put TOKEN_SIGNING_KEY`, docs/deploying.md).
+ */
+export const DEV_TOKEN_SIGNING_KEY = 'development-only-token-signing-key-never-deploy-this';
+
+/** What a local server sets beyond wrangler.toml: webhooks may go to a receiver on 127.0.0.1, and tokens are signed with the development key. */
+export const LOCAL_VARS = ['--var', 'WEBHOOK_ALLOW_LOOPBACK:true', '--var', `TOKEN_SIGNING_KEY:${DEV_TOKEN_SIGNING_KEY}`];
 
 /**
  * A folder in memory (Linux's /dev/shm) where there is one, else the temporary folder. The benchmark

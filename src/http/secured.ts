@@ -14,9 +14,10 @@ export function secured(level: keyof typeof SECURITY, ...more: MiddlewareHandler
 
 /**
  * As secured('session', ...more), for a route whose workflow validates the session itself, in the
- * same Durable Object call as its first step (see `presentSession`). `alongside` runs first, so
- * that work it starts overlaps that call.
+ * same Durable Object call as its first step (see `presentSession`). `alongside` runs once the token
+ * is known to be one the service issued and before the body is read, so that work it starts
+ * overlaps that call.
  */
 export function securedByWorkflow(alongside: MiddlewareHandler, ...more: MiddlewareHandler[]) {
-  return { security: SECURITY.session, middleware: [requireApiKey(), alongside, presentSession(), ...more] };
+  return { security: SECURITY.session, middleware: [requireApiKey(), presentSession(), alongside, ...more] };
 }

@@ -7,18 +7,26 @@ import { ApiError } from '../errors';
 import { handleError } from './error-handler';
 import { logEvent } from '../logging';
 import { tenantSessions } from '../sessions/stub';
-import { hashTokenSecret, parseToken } from '../auth/session-token';
+import { hashTokenSecret, verifyToken } from '../auth/session-token';
+import { tokenSignerFrom } from '../auth/token-signing';
 
-/** The request's X-Token, parsed and its secret hashed, not yet validated; a missing or malformed one is refused here. */
+/**
+ * The request's X-Token, its MAC checked and its secret hashed, not yet validated against storage. A
+ * missing or malformed token, or one this service did not issue for the key's business, is refused
+ * here, before any store is asked.
+ */
 async function presentedSession(c: Context<AppEnv>): Promise<PresentedSession> {
   const header = c.req.header('X-Token');
-  const parsed = header && header.length <= MAX_CREDENTIAL_HEADER_CHARS ? parseToken(header) : null;
-  if (!parsed) {
-    logEvent(c, 'warn', 'auth.session.rejected', { reason: header ? 'malformed' : 'missing' });
+  const business = c.get('business');
+  const signer = tokenSignerFrom(c.env);
+  signer.requireKey();
+  const verified = header && header.length <= MAX_CREDENTIAL_HEADER_CHARS ? await verifyToken(signer, business, header) : 'malformed';
+  if (!header || typeof verified === 'string') {
+    logEvent(c, 'warn', 'auth.session.rejected', { reason: header ? verified : 'missing' });
     throw new ApiError('UNAUTHORIZED');
   }
-  const { tenantId, sessionId, secret } = parsed;
-  return { tenantId, sessionId, secretHash: await hashTokenSecret(secret), business: c.get('business') };
+  const { tenantId, sessionId, secret } = verified;
+  return { tenantId, sessionId, secretHash: await hashTokenSecret(secret), business };
 }
 
 /** Asks the tenant's Durable Object; if it cannot answer, access is refused (fails closed). */

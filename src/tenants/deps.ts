@@ -1,3 +1,4 @@
+import type { TokenSigner } from '../auth/token-signing';
 import type { Settings } from '../config';
 import type { EventMessage } from '../security-events';
 import type { Log } from '../logging';
@@ -18,6 +19,8 @@ export interface Deps {
   loginThrottleOf(userName: string): DurableObjectStub<TenantSessions>;
   /** Spends one login of the key and client address's budget (auth/login-spraying.ts), or throws TOO_MANY_ATTEMPTS. */
   spendLoginBudget(): Promise<void>;
+  /** Signs and verifies session and device tokens under the deployment's TOKEN_SIGNING_KEY. */
+  tokens: TokenSigner;
   settings: Settings;
   pepper: string | undefined;
   requestId: string;

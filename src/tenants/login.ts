@@ -13,7 +13,7 @@ import { findTenantByUserName, recordAuditEvent, upgradePasswordHash } from '../
 
 type LoginDeps = Pick<
   Deps,
-  'db' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'spendLoginBudget' | 'settings' | 'pepper' | 'requestId' | 'log'
+  'db' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'spendLoginBudget' | 'tokens' | 'settings' | 'pepper' | 'requestId' | 'log'
 >;
 
 type Credentials = z.output<typeof LoginBody>;
@@ -36,7 +36,10 @@ export async function logIn(
   credentials: Credentials,
   deviceToken: string | undefined,
 ): Promise<z.output<typeof LoginResult>> {
-  const presented = await parseDeviceToken(deviceToken);
+  // Without the signing key no token can be checked or issued: fail before any storage is touched.
+  deps.tokens.requireKey();
+  // A device token the service did not issue for this user name is no token at all, decided here.
+  const presented = await parseDeviceToken(deps.tokens, deps.business, credentials.userName, deviceToken);
   // Without a device token nothing can exempt the login: spend before any storage is read.
   if (!presented) await deps.spendLoginBudget();
   const tenant = await findTenantByUserName(deps.db, deps.business, credentials.userName);
@@ -50,7 +53,7 @@ export async function logIn(
     if (presented && !check.knownDevice) await deps.spendLoginBudget();
     loggedIn = await verifyCredentials(deps, tenant, credentials.password);
     result = 'verified';
-    device = check.knownDevice && deviceToken ? renewDevice(deps, deviceToken, presented!.id) : await newDevice(deps, loggedIn.id);
+    device = check.knownDevice && presented ? renewDevice(deps, presented.token, presented.id) : await newDevice(deps, loggedIn.id, credentials.userName);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') result = 'failed';
     await throttle.finishLogin({ ...check, result, device: device?.stored });
@@ -103,14 +106,14 @@ async function upgradeWeakHash(deps: LoginDeps, tenant: Tenant & { passwordHash:
   deps.log('info', 'auth.password_hash_upgraded', { tenantId: tenant.id });
 }
 
-/** A known device keeps its token, valid for another DEVICE_TOKEN_TTL_DAYS from now. */
+/** A known device keeps its token (re-signed if made under the previous key), valid for another DEVICE_TOKEN_TTL_DAYS from now. */
 function renewDevice(deps: LoginDeps, token: string, deviceId: string): DeviceGrant {
   return { token, stored: { renew: deviceId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } };
 }
 
 /** Any other client becomes a known device of this tenant from now on, if it keeps the token. */
-async function newDevice(deps: LoginDeps, tenantId: string): Promise<DeviceGrant> {
-  const { token, id, secretHash } = await issueDeviceToken();
+async function newDevice(deps: LoginDeps, tenantId: string, userName: string): Promise<DeviceGrant> {
+  const { token, id, secretHash } = await issueDeviceToken(deps.tokens, deps.business, userName);
   return { token, stored: { issue: { id, secretHash, tenantId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } } };
 }
 
@@ -120,7 +123,7 @@ async function newDevice(deps: LoginDeps, tenantId: string): Promise<DeviceGrant
  */
 async function openSession(deps: LoginDeps, tenant: LoginableTenant): Promise<{ token: string; expiresAt: number }> {
   const tenantId = tenant.id;
-  const issued = await issueToken(tenantId);
+  const issued = await issueToken(deps.tokens, deps.business, tenantId);
   const expiresAt = Date.now() + deps.settings.sessionTtlMs;
   const { sessionId, secretHash } = issued;
   const session = { sessionId, secretHash, business: deps.business, expiresAt };

@@ -150,4 +150,9 @@ export function failingKv(): KVNamespace {
   });
 }
 
+/** A LOGIN_FAILURES binding whose budget is spent: every login it is asked about is refused. */
+export function spentLoginBudget(): RateLimit {
+  return { limit: async () => ({ success: false }) };
+}
+
 export const envWith = (overrides: Partial<Env>): Env => ({ ...env, ...overrides });

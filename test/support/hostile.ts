@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { issueToken } from '../../src/auth/session-token';
+import { tokenSignerFrom } from '../../src/auth/token-signing';
 import { settingsFrom } from '../../src/config';
 import { tenantSessions } from '../../src/sessions/stub';
 import { Live, type HostileRequest, type LiveName } from './arbitraries';
@@ -33,7 +34,7 @@ export interface Fixture {
 
 /** A session put straight into the tenant's Durable Object, as a login would, without paying for PBKDF2. */
 export async function mintSession(tenant: TestTenant): Promise<string> {
-  const issued = await issueToken(tenant.id);
+  const issued = await issueToken(tokenSignerFrom(env), tenant.business, tenant.id);
   const session = {
     sessionId: issued.sessionId,
     secretHash: issued.secretHash,
