@@ -1,6 +1,7 @@
 // npm run bench: serves bench/worker.ts (the production worker plus measuring routes) with wrangler dev
 // on loopback, against a throwaway local store, and measures every figure in this one run.
 import { randomBytes } from 'node:crypto';
+import { newApiKey, putApiKeyRecord } from '../scripts/lib/api-keys.mjs';
 import { check, memoryFolder, request as send, startLocalServer, summarize } from '../scripts/lib/local-server.mjs';
 import { DISTANCE_HEADER, measureRoundTrips, parseStoreCalls, STORE_CALLS_HEADER } from './round-trips.mjs';
 
@@ -16,7 +17,20 @@ const DISTANCE_ROUNDS = Number(process.env.BENCH_DISTANCE_ROUNDS ?? 9);
 const PASSWORD_HISTORY = 5;
 const MAX_FAILED_ATTEMPTS = 5;
 // Issue 11: sequential calls to D1 and Durable Objects per route, at most.
-const ROUND_TRIP_TARGETS = { change: 4, login: 3, stamp: 2, register: 1, reject_no_key: 0, reject_bad_key: 0, reject_bad_token: 1, reject_stale_stamp: 2 };
+// Issue 18: a token the service did not issue (session or device) reaches no store at all.
+const ROUND_TRIP_TARGETS = {
+  change: 4,
+  login: 3,
+  stamp: 2,
+  register: 1,
+  reject_no_key: 0,
+  reject_bad_key: 0,
+  reject_bad_token: 0,
+  reject_bad_device_token: 0,
+  reject_stale_stamp: 2,
+};
+// As in wrangler.toml: the key and client's budget of logins without a known device.
+const LOGIN_FAILURES_PER_MINUTE = 30;
 const DEADLINE = Date.now() + 9 * 60_000;
 let BASE;
 // While the distance phase runs a probe far away, every request of that probe carries the delay.
@@ -106,6 +120,30 @@ async function throttledChange(key, tenant) {
   throw new Error(`no 429 after ${MAX_FAILED_ATTEMPTS + 1} wrong existing passwords`);
 }
 
+/**
+ * A sprayer presenting another user's device token, with its key and address's login budget spent:
+ * refused before any store is asked, since the token is not one the service issued for the user
+ * named. Spends the budget first (wrong passwords at user names nobody has, untimed, whenever its
+ * minute has renewed it) and returns the time of the refusal.
+ */
+async function sprayedWithForeignDevice(sprayKey, foreignDevice) {
+  // Room for the minute to renew the budget midway.
+  for (let i = 0; i < 3 * LOGIN_FAILURES_PER_MINUTE; i++) {
+    const body = { userName: `bench-nobody-${randomBytes(6).toString('hex')}@example.com`, password: 'a wrong violet tractor' };
+    const reply = await request('/v1/login', { method: 'POST', key: sprayKey, body, headers: { 'X-Device-Token': foreignDevice } });
+    if (reply.status === 429) return expectStatus(reply, 429, 'TOO_MANY_ATTEMPTS').ms;
+    expectStatus(reply, 401, 'INVALID_CREDENTIALS');
+  }
+  throw new Error(`no 429 after ${3 * LOGIN_FAILURES_PER_MINUTE} logins of one key and address`);
+}
+
+/** A second key of the bench's store, whose login budget the sprayer probe spends alone. */
+function sprayerKey(state) {
+  const { key, storageKey, record } = newApiKey('bench-sprayer');
+  check(putApiKeyRecord(storageKey, record, ['--local', '--persist-to', state]) === 0, 'could not store the sprayer key');
+  return key;
+}
+
 async function changesAtConcurrency(key, concurrency, perWorker) {
   const tenants = await Promise.all(Array.from({ length: concurrency }, () => newTenant(key)));
   for (const tenant of tenants) for (let i = 0; i < PASSWORD_HISTORY; i++) await timedChange(key, tenant);
@@ -143,6 +181,7 @@ async function main() {
     const idleChange = (body) => request('/v1/tenant/profile/change-password', { method: 'PUT', key, token: idle.token, body });
     const idleStamp = await stampFor(key, idle);
     const guessed = await newTenant(key);
+    const sprayKey = sprayerKey(server.state);
     const put = (options) => request('/v1/tenant/profile/change-password', { method: 'PUT', ...options });
 
     const probes = {
@@ -154,6 +193,7 @@ async function main() {
       no_key: async () => expectStatus(await put({ body: {} }), 401, 'UNAUTHORIZED').ms,
       bad_key: async () => expectStatus(await put({ key: `${key}x`, body: {} }), 401, 'UNAUTHORIZED').ms,
       bad_token: async () => expectStatus(await put({ key, token: `${idle.token.slice(0, -4)}AAAA`, body: {} }), 401, 'UNAUTHORIZED').ms,
+      bad_device_token: () => sprayedWithForeignDevice(sprayKey, idle.device),
       stale_stamp: async () =>
         expectStatus(await idleChange({ existingPassword: idle.password, newPassword: 'a new violet tractor', concurrencyStamp: stale }), 409, 'CHANGE_PASSWORD_FAILED').ms,
       policy_failure: async () =>
@@ -193,6 +233,7 @@ async function main() {
       reject_no_key: probes.no_key,
       reject_bad_key: probes.bad_key,
       reject_bad_token: probes.bad_token,
+      reject_bad_device_token: probes.bad_device_token,
       reject_stale_stamp: probes.stale_stamp,
     };
     const distance = await measureRoundTrips(
@@ -200,7 +241,7 @@ async function main() {
       { delayMs: DISTANCE_MS, rounds: DISTANCE_ROUNDS, deadline: DEADLINE },
     );
     const parts = Object.fromEntries(PARTS.map((part) => [part, stats[part]]));
-    const rejections = Object.fromEntries(['no_key', 'bad_key', 'bad_token', 'stale_stamp', 'policy_failure', 'throttled'].map((name) => [name, stats[name]]));
+    const rejections = Object.fromEntries(['no_key', 'bad_key', 'bad_token', 'bad_device_token', 'stale_stamp', 'policy_failure', 'throttled'].map((name) => [name, stats[name]]));
     const others = { login: stats.login, stamp: stats.stamp, register: stats.register };
     const deriveOne = stats.derive_one;
     const overDerivation = (stats) => (stats.p50 - empty.p50) / derivation;

@@ -94,6 +94,13 @@ export const RETENTION_BATCH_ROWS = 1_000;
 export const RETENTION_MAX_BATCHES = 20;
 /** A Durable Object that could not hand its events to the queue tries again this much later. */
 export const OBJECT_EVENT_RESEND_MS = 30_000;
+/**
+ * A Durable Object created with nothing due (a forged id's, or a login object whose check was
+ * abandoned) has its alarm this soon: it then deletes its storage if it holds nothing.
+ */
+export const EMPTY_OBJECT_CHECK_MS = 60_000;
+/** An object holding rows nothing gave a time to looks at them again this much later. */
+export const RETENTION_RECHECK_MS = 24 * 60 * 60_000;
 
 export interface Settings {
   sessionTtlMs: number;

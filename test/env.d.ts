@@ -5,9 +5,12 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       REPLICA_DB: D1Database;
-      /** A Worker secret when deployed (src/config.ts, tokenSigningKeysFrom); vitest.config.ts sets the development key. */
-      TOKEN_SIGNING_KEY: string;
-      TOKEN_SIGNING_KEY_PREVIOUS?: string;
     }
+  }
+  // Worker secrets when deployed (src/config.ts, tokenSigningKeysFrom), so not in the generated
+  // types; vitest.config.ts sets the development key, and tests rotate it with envWith.
+  interface Env {
+    TOKEN_SIGNING_KEY?: string;
+    TOKEN_SIGNING_KEY_PREVIOUS?: string;
   }
 }

@@ -163,7 +163,7 @@ describe('a deployment without TOKEN_SIGNING_KEY', () => {
   const lines = captureConsoleLines();
 
   it.each([
-    { case: 'unset', bindings: () => envWith({ TOKEN_SIGNING_KEY: undefined as unknown as string }) },
+    { case: 'unset', bindings: () => envWith({ TOKEN_SIGNING_KEY: undefined }) },
     { case: 'too short', bindings: () => signedWith('short') },
     { case: 'with a previous key too short', bindings: () => signedWith(NEW_KEY, 'short') },
   ])('should fail closed ($case), before any store call, naming the secret in the log', async ({ bindings: make }) => {

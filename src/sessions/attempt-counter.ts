@@ -88,6 +88,11 @@ export function nextForgettable(sql: SqlStorage, windowMs: number): number | nul
     .one().at;
 }
 
+/** When the next check in flight stops holding its place, or null when there is none. */
+export function nextCheckRelease(sql: SqlStorage): number | null {
+  return sql.exec<{ at: number | null }>('SELECT min(held_until) AS at FROM checks').one().at;
+}
+
 function inFlight(sql: SqlStorage, scope: string, now: number): number {
   return sql.exec<{ n: number }>('SELECT count(*) AS n FROM checks WHERE scope = ? AND held_until > ?', scope, now).one().n;
 }

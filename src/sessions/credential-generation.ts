@@ -17,3 +17,16 @@ export function recordChange(kv: SyncKvStorage, passwordChangedAt: number): void
 export function isCurrent(kv: SyncKvStorage, passwordChangedAt: number): boolean {
   return passwordChangedAt >= (kv.get<number>(KEY) ?? 0);
 }
+
+/**
+ * Forgets the generation once no login that verified an older password can still be asking for a
+ * session: `keepMs` after the change (a session's whole lifetime, far beyond any request). Returns
+ * when it will be forgotten, or null once it is (or never was) recorded.
+ */
+export function forgetOld(kv: SyncKvStorage, now: number, keepMs: number): number | null {
+  const changedAt = kv.get<number>(KEY);
+  if (changedAt === undefined) return null;
+  if (changedAt + keepMs > now) return changedAt + keepMs;
+  kv.delete(KEY);
+  return null;
+}

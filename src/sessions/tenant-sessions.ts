@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { settingsFrom, type Settings } from '../config';
+import { EMPTY_OBJECT_CHECK_MS, settingsFrom, type Settings } from '../config';
 import { loginLocked, sessionRevokedForGuessing } from '../security-events';
 import { passwordChangeCommittedAt } from '../db/tenants';
 import { openDatabase } from '../db/database';
@@ -10,6 +10,7 @@ import * as devices from './device-store';
 import * as eventOutbox from './event-outbox';
 import * as logins from './login-checks';
 import * as sessions from './session-store';
+import * as retention from './retention';
 import * as claims from './stamp-claims';
 import { migrateStorage } from './storage-schema';
 
@@ -46,17 +47,31 @@ const sessionScope = (sessionId: string) => `session:${sessionId}`;
  * modules it delegates to keep the tables.
  */
 export class TenantSessions extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
   private readonly settings: Settings;
   private readonly waiters = new CheckWaiters();
   private readonly eventSender: eventOutbox.EventSender;
+  /** False once the alarm deleted the object's storage: the next use makes the tables again. */
+  private hasTables: boolean;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
     this.settings = settingsFrom(env);
     migrateStorage(ctx.storage);
-    this.eventSender = new eventOutbox.EventSender(this.sql, env.EVENTS);
+    this.hasTables = true;
+    this.eventSender = new eventOutbox.EventSender(ctx.storage.sql, env.EVENTS);
+    // With storage, always an alarm: see retention.ts.
+    void ctx.blockConcurrencyWhile(() => retention.keepAlarmSet(ctx.storage, Date.now()));
+  }
+
+  /** The object's tables; made again, with an alarm to check on them, if the alarm deleted them since the object was loaded. */
+  private get sql(): SqlStorage {
+    if (!this.hasTables) {
+      migrateStorage(this.ctx.storage);
+      this.hasTables = true;
+      // Not awaited: the output gate holds every answer until the write is stored.
+      void this.ctx.storage.setAlarm(Date.now() + EMPTY_OBJECT_CHECK_MS);
+    }
+    return this.ctx.storage.sql;
   }
 
   /**
@@ -145,9 +160,14 @@ export class TenantSessions extends DurableObject<Env> {
     return revoked;
   }
 
+  /**
+   * Prunes what has expired (ended sessions, forgotten counters, checks no request reported back,
+   * expired device tokens, settled claims, events the queue took, an old credential generation),
+   * then wakes again for the earliest of what is left, or deletes the object's storage if nothing is.
+   */
   async alarm(): Promise<void> {
     const now = Date.now();
-    const { sessionIdleMs, failedAttemptWindowMs } = this.settings;
+    const { sessionIdleMs, failedAttemptWindowMs, sessionTtlMs } = this.settings;
     sessions.deleteEnded(this.sql, now, sessionIdleMs);
     devices.deleteExpired(this.sql, now);
     // D1's audit row is written in the same batch as the password, so it says whether a change committed.
@@ -165,8 +185,10 @@ export class TenantSessions extends DurableObject<Env> {
       devices.nextExpiry(this.sql),
       claims.nextHoldEnd(this.sql),
       attempts.nextForgettable(this.sql, failedAttemptWindowMs),
+      attempts.nextCheckRelease(this.sql),
+      generation.forgetOld(this.ctx.storage.kv, now, sessionTtlMs),
     ].filter((at) => at !== null);
-    if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), now + 1000));
+    if (await retention.scheduleOrDelete(this.ctx.storage, due, now)) this.hasTables = false;
   }
 
   /** Reserves a check, waiting while checks in flight hold the rest of the budget (see check-waiters.ts). */
