@@ -1,4 +1,10 @@
 /** Every constant that matters to security or behaviour, in one place. */
+import { version } from '../package.json';
+
+/** The service's version, from package.json: /healthz and the OpenAPI document's info.version show it. */
+export const SERVICE_VERSION: string = version;
+/** The version of the tenant API contract (/work/shared/API.md) the routes implement. */
+export const CONTRACT_VERSION = '1.3';
 
 /** Cloudflare production rejects PBKDF2 above 100,000 iterations; local workerd does not. */
 export const PBKDF2_MAX_ITERATIONS = 100_000;
