@@ -20,11 +20,16 @@ const SignatureHeaders = z.object({
   }),
 });
 
+/** `tenant.password_changed` → `onTenantPasswordChanged`: the method name a generated receiver gets. */
+const webhookOperationId = (type: EventType) =>
+  'on' + type.split(/[._]/).map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
+
 export function documentWebhooks(app: OpenAPIHono<AppEnv>): void {
   for (const [type, data] of Object.entries(EVENT_DATA) as [EventType, (typeof EVENT_DATA)[EventType]][]) {
     app.openAPIRegistry.registerWebhook({
       method: 'post',
       path: type,
+      operationId: webhookOperationId(type),
       tags: ['Webhooks'],
       summary: SUMMARIES[type],
       description:
