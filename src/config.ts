@@ -72,9 +72,6 @@ export const DEVICE_SECRET_BYTES = 32;
 /** Device tokens kept per user name; a login beyond this forgets the one used least recently. */
 export const MAX_DEVICES_PER_USER = 100;
 
-/** The queues of wrangler.toml: the worker's `queue()` handler tells the two apart by name. */
-export const EVENTS_QUEUE = 'storegister-events';
-export const DEAD_EVENTS_QUEUE = 'storegister-events-dead';
 /** A receiver slower than this counts as a failed delivery, retried like any other. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** The first retry waits this long; each next one twice as long, up to WEBHOOK_RETRY_MAX_SECONDS. */

@@ -3,7 +3,7 @@
  * retrying failures with growing delays, and marks the events whose retries ran out (they arrive on
  * the dead-letter queue) as failed, for `npm run webhook -- failed`.
  */
-import { DEAD_EVENTS_QUEUE, EVENTS_QUEUE, WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_RETRY_MAX_SECONDS } from '../config';
+import { WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_RETRY_MAX_SECONDS } from '../config';
 import { describeError } from '../errors';
 import { logJob } from '../logging';
 import { openDatabase, type Database } from '../db/database';
@@ -13,12 +13,13 @@ import { findEndpoint } from './endpoints';
 import { EventMessage } from '../security-events';
 import { isSettled, recordDeadLetter, recordOutcome, type Outcome } from '../db/outbox';
 
+/** Each environment names its queues (wrangler.toml); the vars EVENTS_QUEUE_NAME and DEAD_LETTER_QUEUE_NAME say which is which. */
 export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
   const db = openDatabase(env.DB);
-  if (batch.queue === EVENTS_QUEUE) {
+  if (batch.queue === env.EVENTS_QUEUE_NAME) {
     const policy = destinationPolicyFrom(env);
     await Promise.all(batch.messages.map((message) => deliver(db, policy, message)));
-  } else if (batch.queue === DEAD_EVENTS_QUEUE) {
+  } else if (batch.queue === env.DEAD_LETTER_QUEUE_NAME) {
     await Promise.all(batch.messages.map((message) => markDead(db, message)));
   } else {
     throw new Error(`No consumer for queue ${batch.queue}`);
