@@ -149,8 +149,20 @@ export function readReplicationFrom(env: object): boolean {
   return (env as Record<string, unknown>).D1_READ_REPLICATION === 'true';
 }
 
-/** The optional PASSWORD_PEPPER secret (set with `wrangler secret put`), or undefined when not configured. */
-export function pepperFrom(env: object): string | undefined {
-  const pepper = (env as Record<string, unknown>).PASSWORD_PEPPER;
-  return typeof pepper === 'string' && pepper.length > 0 ? pepper : undefined;
+/**
+ * The pepper secrets: PASSWORD_PEPPER hashes new passwords; PASSWORD_PEPPER_PREVIOUS, set during a
+ * rotation (`npm run deploy -- --rotate-pepper`), still verifies the hashes made with the one before.
+ */
+export interface Peppers {
+  current?: string;
+  previous?: string;
+}
+
+/** The pepper secrets as configured; an empty one counts as not configured. */
+export function pepperFrom(env: object): Peppers {
+  const read = (name: string) => {
+    const value = (env as Record<string, unknown>)[name];
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  };
+  return { current: read('PASSWORD_PEPPER'), previous: read('PASSWORD_PEPPER_PREVIOUS') };
 }

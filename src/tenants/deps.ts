@@ -1,4 +1,4 @@
-import type { Settings } from '../config';
+import type { Peppers, Settings } from '../config';
 import type { EventMessage } from '../security-events';
 import type { Log } from '../logging';
 import type { TenantSessions } from '../sessions/tenant-sessions';
@@ -19,7 +19,7 @@ export interface Deps {
   /** Spends one login of the key and client address's budget (auth/login-spraying.ts), or throws TOO_MANY_ATTEMPTS. */
   spendLoginBudget(): Promise<void>;
   settings: Settings;
-  pepper: string | undefined;
+  pepper: Peppers;
   requestId: string;
   log: Log;
   /** Hands a committed event to the EVENTS queue after the response; the outbox sweep covers a failure. */
