@@ -38,7 +38,7 @@ app.use(
     origin: '*',
     allowHeaders: ['Content-Type', 'X-API-Key', 'X-Token', 'X-Device-Token', 'X-Request-Id'],
     allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
-    exposeHeaders: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-Request-Id'],
+    exposeHeaders: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-Request-Id', 'WWW-Authenticate'],
     maxAge: 600,
   }),
 );

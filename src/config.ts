@@ -39,6 +39,11 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export const MAX_CREDENTIAL_HEADER_CHARS = 512;
 
 export const SESSION_SECRET_BYTES = 32;
+/**
+ * How long a tenant's object remembers why a session ended (expired, idle, revoked), so that its
+ * holder's 401 says so; after this the token is simply unknown.
+ */
+export const ENDED_SESSION_MEMORY_MS = 7 * 24 * 60 * 60_000;
 export const API_KEY_CACHE_TTL_SECONDS = 60;
 
 /**

@@ -200,3 +200,17 @@ export async function recordAuditEvent(
     createdAt: event.now,
   });
 }
+
+/**
+ * Why a token names no session of its key's business: its tenant belongs to another business
+ * (`other_business`), or nothing more can be said (`unknown`, also when D1 cannot answer: the
+ * request is refused either way). Read only for refused tokens.
+ */
+export async function unknownSessionReason(db: Database, presented: { tenantId: string; business: string }): Promise<'unknown' | 'other_business'> {
+  try {
+    const row = await db.select({ businessId: tenants.businessId }).from(tenants).where(eq(tenants.id, presented.tenantId)).get();
+    return row && row.businessId !== presented.business ? 'other_business' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

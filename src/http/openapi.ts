@@ -37,6 +37,16 @@ const RETRY_AFTER = z.object({
   'Retry-After': z.number().int().min(1).openapi({ description: 'Seconds to wait before trying again.', example: 900 }),
 });
 
+/** Every 401 names the scheme that failed (RFC 9110). */
+const WWW_AUTHENTICATE = z.object({
+  'WWW-Authenticate': z.string().openapi({
+    description:
+      'The challenge of the credential that failed: `ApiKey` for X-API-Key, `Token` for X-Token (also on a failed ' +
+      "login, which issues no token). The envelope's message says what was wrong with it.",
+    example: 'Token realm="storegister", header="X-Token"',
+  }),
+});
+
 /** Adds headers to the documented responses, by status, keeping the headers they had. */
 export function withHeaders<R extends Record<number, { description: string; headers?: ResponseHeaders }>>(
   responses: R,
@@ -54,7 +64,7 @@ export function withHeaders<R extends Record<number, { description: string; head
 function failureResponse(description: string, examples: [ErrorCode, string][], status?: number): FailureResponse {
   return {
     description,
-    ...(status === 429 ? { headers: RETRY_AFTER } : {}),
+    ...(status === 429 ? { headers: RETRY_AFTER } : status === 401 ? { headers: WWW_AUTHENTICATE } : {}),
     content: {
       'application/json': {
         schema: FailureEnvelope,

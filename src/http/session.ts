@@ -8,14 +8,19 @@ import { handleError } from './error-handler';
 import { logEvent } from '../logging';
 import { tenantSessions } from '../sessions/stub';
 import { hashTokenSecret, parseToken } from '../auth/session-token';
+import { tokenRefused } from '../auth/unauthorized';
+import { openDatabase } from '../db/database';
+import type { SessionVerdict } from '../sessions/session-store';
+import { unknownSessionReason } from '../db/tenants';
 
 /** The request's X-Token, parsed and its secret hashed, not yet validated; a missing or malformed one is refused here. */
 async function presentedSession(c: Context<AppEnv>): Promise<PresentedSession> {
   const header = c.req.header('X-Token');
   const parsed = header && header.length <= MAX_CREDENTIAL_HEADER_CHARS ? parseToken(header) : null;
   if (!parsed) {
-    logEvent(c, 'warn', 'auth.session.rejected', { reason: header ? 'malformed' : 'missing' });
-    throw new ApiError('UNAUTHORIZED');
+    const reason = header ? 'malformed' : 'missing';
+    logEvent(c, 'warn', 'auth.session.rejected', { reason });
+    throw tokenRefused(reason);
   }
   const { tenantId, sessionId, secret } = parsed;
   return { tenantId, sessionId, secretHash: await hashTokenSecret(secret), business: c.get('business') };
@@ -23,15 +28,16 @@ async function presentedSession(c: Context<AppEnv>): Promise<PresentedSession> {
 
 /** Asks the tenant's Durable Object; if it cannot answer, access is refused (fails closed). */
 async function requireValid(c: Context<AppEnv>, presented: PresentedSession): Promise<void> {
-  let valid: boolean;
+  let verdict: SessionVerdict;
   try {
-    valid = await tenantSessions(c.env, presented.business, presented.tenantId).validateSession(presented);
+    verdict = await tenantSessions(c.env, presented.business, presented.tenantId).validateSession(presented);
   } catch (cause) {
     throw new ApiError('SOMETHING_WENT_WRONG', { cause });
   }
-  if (!valid) {
-    logEvent(c, 'warn', 'auth.session.rejected', { reason: 'unknown_or_expired', tenantId: presented.tenantId });
-    throw new ApiError('UNAUTHORIZED');
+  if (verdict !== 'valid') {
+    const reason = verdict === 'unknown' ? await unknownSessionReason(openDatabase(c.env.DB), presented) : verdict;
+    logEvent(c, 'warn', 'auth.session.rejected', { reason, tenantId: presented.tenantId });
+    throw tokenRefused(reason);
   }
 }
 

@@ -12,7 +12,14 @@ import type { CheckResult } from '../sessions/attempt-counter';
 import type { ChangeResult, TenantSessions } from '../sessions/tenant-sessions';
 import type { Deps } from './deps';
 import { confirmedForChange, readForChange, type TenantRead } from './change-read';
-import { commitPasswordChange, passwordChangeCommittedAt, recordAuditEvent, type CommittedChange, type PasswordChange } from '../db/tenants';
+import {
+  commitPasswordChange,
+  passwordChangeCommittedAt,
+  recordAuditEvent,
+  unknownSessionReason,
+  type CommittedChange,
+  type PasswordChange,
+} from '../db/tenants';
 import { newStamp } from './stamp';
 
 type ChangeDeps = Pick<Deps, 'db' | 'replicaDb' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;
@@ -40,7 +47,7 @@ export async function changePassword(
   read.catch(() => {});
   const sessions = deps.sessionsOf(tenantId);
   const pending = { stamp, business: deps.business, tenantId, requestId: deps.requestId };
-  const { checkId } = await beginChangeCheck(sessions, presented, pending, deps.log);
+  const { checkId } = await beginChangeCheck(sessions, presented, pending, deps.log, () => unknownSessionReason(deps.db, presented));
   let result: CheckResult = 'abandoned';
   let committed = false;
   let uncertain = false;
