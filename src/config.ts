@@ -77,6 +77,15 @@ export const DEVICE_SECRET_BYTES = 32;
 /** Device tokens kept per user name; a login beyond this forgets the one used least recently. */
 export const MAX_DEVICES_PER_USER = 100;
 
+/** WEBHOOK_SECRET_OVERLAP_HOURS when unset: how long after `npm run webhook -- rotate` deliveries carry the old secret's signature too. */
+export const WEBHOOK_SECRET_OVERLAP_DEFAULT_HOURS = 24;
+
+/** How long both webhook secrets sign deliveries after a rotation, from the WEBHOOK_SECRET_OVERLAP_HOURS var. */
+export function webhookSecretOverlapMs(env: object): number {
+  const value = Number((env as Record<string, unknown>).WEBHOOK_SECRET_OVERLAP_HOURS);
+  const hours = Number.isFinite(value) && value >= 0 ? value : WEBHOOK_SECRET_OVERLAP_DEFAULT_HOURS;
+  return hours * 60 * 60_000;
+}
 /** A receiver slower than this counts as a failed delivery, retried like any other. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** The first retry waits this long; each next one twice as long, up to WEBHOOK_RETRY_MAX_SECONDS. */

@@ -3,7 +3,7 @@
  * retrying failures with growing delays, and marks the events whose retries ran out (they arrive on
  * the dead-letter queue) as failed, for `npm run webhook -- failed`.
  */
-import { WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_RETRY_MAX_SECONDS } from '../config';
+import { WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_RETRY_MAX_SECONDS, webhookSecretOverlapMs } from '../config';
 import { describeError } from '../errors';
 import { logJob } from '../logging';
 import { openDatabase, type Database } from '../db/database';
@@ -18,7 +18,8 @@ export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> 
   const db = openDatabase(env.DB);
   if (batch.queue === env.EVENTS_QUEUE_NAME) {
     const policy = destinationPolicyFrom(env);
-    await Promise.all(batch.messages.map((message) => deliver(db, policy, message)));
+    const overlapMs = webhookSecretOverlapMs(env);
+    await Promise.all(batch.messages.map((message) => deliver(db, policy, overlapMs, message)));
   } else if (batch.queue === env.DEAD_LETTER_QUEUE_NAME) {
     await Promise.all(batch.messages.map((message) => markDead(db, message)));
   } else {
@@ -40,7 +41,7 @@ function eventOf(message: Message): EventMessage | null {
   return null;
 }
 
-async function deliver(db: Database, policy: DestinationPolicy, message: Message): Promise<void> {
+async function deliver(db: Database, policy: DestinationPolicy, overlapMs: number, message: Message): Promise<void> {
   const event = eventOf(message);
   if (!event) return;
   const fields = { eventId: event.id, type: event.type, businessId: event.businessId, attempt: message.attempts };
@@ -48,7 +49,7 @@ async function deliver(db: Database, policy: DestinationPolicy, message: Message
   try {
     // A duplicate (the sweep resent what a request had sent) is not delivered twice.
     if (await isSettled(db, event.id)) return message.ack();
-    const endpoint = await findEndpoint(db, event.businessId);
+    const endpoint = await findEndpoint(db, event.businessId, Date.now(), overlapMs);
     const problem = endpoint && destinationProblem(endpoint.url, policy);
     if (!endpoint) {
       outcome = { status: 'no_endpoint', attempted: false, settled: 'delivered' };
