@@ -48,7 +48,7 @@ export async function beginChangeCheck(
 ): Promise<{ checkId: string }> {
   const admission = await ask<ChangeAdmission>(() => sessions.beginChange(presented, change));
   if (admission.outcome === 'unauthorized') {
-    const reason = admission.reason === 'unknown' ? await explainUnknown() : admission.reason;
+    const reason = admission.reason === 'absent' ? await explainUnknown() : admission.reason;
     log('warn', 'auth.session.rejected', { reason, tenantId: presented.tenantId });
     throw tokenRefused(reason);
   }

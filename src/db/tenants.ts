@@ -202,9 +202,9 @@ export async function recordAuditEvent(
 }
 
 /**
- * Why a token names no session of its key's business: its tenant belongs to another business
- * (`other_business`), or nothing more can be said (`unknown`, also when D1 cannot answer: the
- * request is refused either way). Read only for refused tokens.
+ * Why a token names no session its tenant's object ever held: its tenant belongs to another
+ * business (`other_business`), or nothing more can be said (`unknown`, also when D1 cannot answer:
+ * the request is refused either way). Read only for such refused tokens: one indexed read.
  */
 export async function unknownSessionReason(db: Database, presented: { tenantId: string; business: string }): Promise<'unknown' | 'other_business'> {
   try {

@@ -35,7 +35,7 @@ async function requireValid(c: Context<AppEnv>, presented: PresentedSession): Pr
     throw new ApiError('SOMETHING_WENT_WRONG', { cause });
   }
   if (verdict !== 'valid') {
-    const reason = verdict === 'unknown' ? await unknownSessionReason(openDatabase(c.env.DB), presented) : verdict;
+    const reason = verdict === 'absent' ? await unknownSessionReason(openDatabase(c.env.DB), presented) : verdict;
     logEvent(c, 'warn', 'auth.session.rejected', { reason, tenantId: presented.tenantId });
     throw tokenRefused(reason);
   }

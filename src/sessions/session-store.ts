@@ -16,8 +16,12 @@ const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 /** Why a session no longer answers: kept (with its secret's hash) for ENDED_SESSION_MEMORY_MS, to tell its holder. */
 export type EndReason = 'expired' | 'idle' | 'revoked';
 
-/** What validation says of a presented session: valid, or why not (`unknown` also for a wrong secret). */
-export type SessionVerdict = 'valid' | 'unknown' | EndReason;
+/**
+ * What validation says of a presented session: valid, or why not. `unknown`: this object holds the
+ * session id, but the secret is wrong; `absent`: it has no record of it at all (a token of another
+ * business reaches an object of the key's business, which never saw it).
+ */
+export type SessionVerdict = 'valid' | 'absent' | 'unknown' | EndReason;
 
 /** Stores the session; returns when it will end if it is never used. */
 export function create(sql: SqlStorage, session: NewSession, now: number, idleMs: number): number {
@@ -40,12 +44,13 @@ export interface PresentedSession {
   business: string;
 }
 
-/** Why an ended session ended, if its holder presents the right secret; else `unknown`. */
+/** Why an ended session ended, if its holder presents the right secret. */
 function endedVerdict(sql: SqlStorage, presented: PresentedSession): SessionVerdict {
   const row = sql
     .exec<{ secret_hash: string; reason: EndReason }>('SELECT secret_hash, reason FROM ended_sessions WHERE id = ?', presented.sessionId)
     .toArray()[0];
-  return row && timingSafeEqualText(row.secret_hash, presented.secretHash) ? row.reason : 'unknown';
+  if (!row) return 'absent';
+  return timingSafeEqualText(row.secret_hash, presented.secretHash) ? row.reason : 'unknown';
 }
 
 /**
