@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.wrangler/', 'dist/', 'public/scalar/', 'worker-configuration.d.ts'] },
+  { ignores: ['node_modules/', '.wrangler/', 'dist/', 'public/scalar/', 'worker-configuration.d.ts', 'packages/client/dist/', 'packages/client/src/api.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -20,7 +20,8 @@ console.log(`
   Events: npm run webhook:listen   (prints the webhooks of business "default" as they arrive)
 `);
 
-const devArgs = ['dev', '--ip', '127.0.0.1', ...LOCAL_VARS, ...(portIndex >= 0 || args.some((a) => a.startsWith('--port=')) ? [] : ['--port', port]), ...args];
+// --test-scheduled: GET /__scheduled runs the cron trigger (the outbox sweep), which wrangler dev never runs by itself.
+const devArgs = ['dev', '--ip', '127.0.0.1', '--test-scheduled', ...LOCAL_VARS, ...(portIndex >= 0 || args.some((a) => a.startsWith('--port=')) ? [] : ['--port', port]), ...args];
 const child = spawn(process.execPath, [WRANGLER_BIN, ...devArgs], {
   stdio: 'inherit',
   env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },

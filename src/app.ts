@@ -8,6 +8,7 @@ import { requestLog } from './http/request-log';
 import { serveApiDocs } from './http/openapi';
 import { authRoutes } from './routes/auth';
 import { changePasswordRoutes } from './routes/change-password';
+import { healthRoutes } from './routes/health';
 import { wellKnownRoutes } from './routes/well-known';
 import { provideDeps } from './wiring';
 import { allowedMethods, methodNotAllowed, unmatched } from './http/unmatched';
@@ -37,7 +38,7 @@ app.use(
     origin: '*',
     allowHeaders: ['Content-Type', 'X-API-Key', 'X-Token', 'X-Device-Token', 'X-Request-Id'],
     allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
-    exposeHeaders: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-Request-Id'],
+    exposeHeaders: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-Request-Id', 'WWW-Authenticate'],
     maxAge: 600,
   }),
 );
@@ -59,6 +60,7 @@ export const apiRoutes = app.route('/', authRoutes).route('/', changePasswordRou
 export type AppType = typeof apiRoutes;
 
 app.route('/', wellKnownRoutes);
+app.route('/', healthRoutes);
 serveApiDocs(app);
 
 app.notFound((c) => unmatched(c, app.routes));

@@ -1,4 +1,10 @@
 /** Every constant that matters to security or behaviour, in one place. */
+import { version } from '../package.json';
+
+/** The service's version, from package.json: /healthz and the OpenAPI document's info.version show it. */
+export const SERVICE_VERSION: string = version;
+/** The version of the tenant API contract (/work/shared/API.md) the routes implement. */
+export const CONTRACT_VERSION = '1.3';
 
 /** Cloudflare production rejects PBKDF2 above 100,000 iterations; local workerd does not. */
 export const PBKDF2_MAX_ITERATIONS = 100_000;
@@ -40,6 +46,11 @@ export const SESSION_SECRET_BYTES = 32;
 export const TOKEN_MAC_BYTES = 16;
 /** A TOKEN_SIGNING_KEY shorter than this is refused as if unset (`openssl rand -base64 32` gives 44). */
 export const TOKEN_SIGNING_KEY_MIN_CHARS = 32;
+/**
+ * How long a tenant's object remembers why a session ended (expired, idle, revoked), so that its
+ * holder's 401 says so; after this the token is simply unknown.
+ */
+export const ENDED_SESSION_MEMORY_MS = 7 * 24 * 60 * 60_000;
 export const API_KEY_CACHE_TTL_SECONDS = 60;
 
 /**
@@ -73,9 +84,15 @@ export const DEVICE_SECRET_BYTES = 32;
 /** Device tokens kept per user name; a login beyond this forgets the one used least recently. */
 export const MAX_DEVICES_PER_USER = 100;
 
-/** The queues of wrangler.toml: the worker's `queue()` handler tells the two apart by name. */
-export const EVENTS_QUEUE = 'storegister-events';
-export const DEAD_EVENTS_QUEUE = 'storegister-events-dead';
+/** WEBHOOK_SECRET_OVERLAP_HOURS when unset: how long after `npm run webhook -- rotate` deliveries carry the old secret's signature too. */
+export const WEBHOOK_SECRET_OVERLAP_DEFAULT_HOURS = 24;
+
+/** How long both webhook secrets sign deliveries after a rotation, from the WEBHOOK_SECRET_OVERLAP_HOURS var. */
+export function webhookSecretOverlapMs(env: object): number {
+  const value = Number((env as Record<string, unknown>).WEBHOOK_SECRET_OVERLAP_HOURS);
+  const hours = Number.isFinite(value) && value >= 0 ? value : WEBHOOK_SECRET_OVERLAP_DEFAULT_HOURS;
+  return hours * 60 * 60_000;
+}
 /** A receiver slower than this counts as a failed delivery, retried like any other. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** The first retry waits this long; each next one twice as long, up to WEBHOOK_RETRY_MAX_SECONDS. */
@@ -160,10 +177,22 @@ export function readReplicationFrom(env: object): boolean {
   return (env as Record<string, unknown>).D1_READ_REPLICATION === 'true';
 }
 
-/** The optional PASSWORD_PEPPER secret (set with `wrangler secret put`), or undefined when not configured. */
-export function pepperFrom(env: object): string | undefined {
-  const pepper = (env as Record<string, unknown>).PASSWORD_PEPPER;
-  return typeof pepper === 'string' && pepper.length > 0 ? pepper : undefined;
+/**
+ * The pepper secrets: PASSWORD_PEPPER hashes new passwords; PASSWORD_PEPPER_PREVIOUS, set during a
+ * rotation (`npm run deploy -- --rotate-pepper`), still verifies the hashes made with the one before.
+ */
+export interface Peppers {
+  current?: string;
+  previous?: string;
+}
+
+/** The pepper secrets as configured; an empty one counts as not configured. */
+export function pepperFrom(env: object): Peppers {
+  const read = (name: string) => {
+    const value = (env as Record<string, unknown>)[name];
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  };
+  return { current: read('PASSWORD_PEPPER'), previous: read('PASSWORD_PEPPER_PREVIOUS') };
 }
 
 /** The secrets session and device tokens are signed with: new tokens under `current`, `previous` still accepted. */

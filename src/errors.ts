@@ -45,8 +45,18 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The WWW-Authenticate challenges of the two credentials (RFC 9110 asks one on every 401): the key's,
+ * and the session token's, which a 401 names when no other applies (a failed login issues no token).
+ */
+export const AUTH_CHALLENGES = {
+  apiKey: 'ApiKey realm="storegister", header="X-API-Key"',
+  token: 'Token realm="storegister", header="X-Token"',
+};
+
 export function renderApiError(c: Context, error: ApiError): Response {
   c.set('errorCode', error.code);
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+  if (error.status === 401 && !error.headers['WWW-Authenticate']) c.header('WWW-Authenticate', AUTH_CHALLENGES.token);
   return c.json(failureEnvelope(error.entries), error.status);
 }

@@ -102,7 +102,7 @@ describe('OPTIONS on the API', () => {
     expect(reply.headers.get('Access-Control-Allow-Headers')).toMatch(/X-Device-Token/i);
   });
 
-  it('should let a browser portal read Retry-After and the RateLimit headers of a login answer', async () => {
+  it('should let a browser portal read Retry-After, the RateLimit headers and WWW-Authenticate of a login answer', async () => {
     const reply = await callRaw(ROUTES.login.path, {
       method: 'POST',
       headers: { Origin: 'https://portal.example.com', 'Content-Type': 'application/json' },
@@ -110,7 +110,7 @@ describe('OPTIONS on the API', () => {
     });
 
     const exposed = (reply.headers.get('Access-Control-Expose-Headers') ?? '').toLowerCase().split(/\s*,\s*/);
-    expect(exposed).toEqual(expect.arrayContaining(['retry-after', 'ratelimit-policy', 'ratelimit']));
+    expect(exposed).toEqual(expect.arrayContaining(['retry-after', 'ratelimit-policy', 'ratelimit', 'www-authenticate']));
   });
 
   it.each([

@@ -66,7 +66,7 @@ describe("a Durable Object's storage", () => {
   it('should be deleted for an object a request created and left empty, by the alarm it gets at creation', async () => {
     // What a made-up tenant id used to create before tokens were signed: an object asked about a session it never had.
     const stub = tenantSessions(env, 'default', crypto.randomUUID().toUpperCase());
-    expect(await stub.validateSession({ sessionId: '0'.repeat(32), secretHash: 'x', business: 'default' })).toBe(false);
+    expect(await stub.validateSession({ sessionId: '0'.repeat(32), secretHash: 'x', business: 'default' })).toBe('absent');
     expect((await storageOf(stub)).alarm).toEqual(expect.any(Number));
 
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -90,7 +90,7 @@ describe("a Durable Object's storage", () => {
     expectSuccess(await stampReply(tenant, token));
   });
 
-  it('should keep the credential generation of a change for a session lifetime, then delete the object once nothing else is left', async () => {
+  it('should keep the credential generation of a change for a session lifetime, and why the sessions ended for their memory, then delete the object once nothing else is left', async () => {
     const { tenant, token, body } = await tenantReadyToChange();
     const newPassword = freshPassphrase();
     expectSuccess(await changePassword(tenant, token, body({ newPassword })));
@@ -100,9 +100,14 @@ describe("a Durable Object's storage", () => {
     await runDurableObjectAlarm(stub);
     const kept = await storageOf(stub);
     expect(kept.kv).toEqual(['passwordChangedAt']);
+    expect(kept.rows.ended_sessions).toBe(1);
     expect(kept.alarm).toEqual(expect.any(Number));
 
     await runInDurableObject(stub, (_instance, state) => state.storage.kv.put('passwordChangedAt', Date.now() - sessionTtlMs - 1));
+    await runDurableObjectAlarm(stub);
+    expect((await storageOf(stub)).rows.ended_sessions).toBe(1);
+
+    await runInDurableObject(stub, (_instance, state) => state.storage.sql.exec('UPDATE ended_sessions SET forget_at = ?', Date.now() - 1));
     await runDurableObjectAlarm(stub);
 
     expect(await storageOf(stub)).toEqual({ rows: {}, kv: [], alarm: null });

@@ -155,6 +155,25 @@ describe('webhook delivery', () => {
     expect(await receivedAt(url)).toHaveLength(1);
   });
 
+  it('should tell the queues apart by the names its environment configures, as staging names them', async () => {
+    const business = uniqueBusiness();
+    const url = receiverUrl();
+    await registerEndpoint(business, url);
+    const staging = envWith({
+      EVENTS_QUEUE_NAME: 'storegister-events-staging',
+      DEAD_LETTER_QUEUE_NAME: 'storegister-events-staging-dead',
+    } as Partial<Env>);
+    const delivered = someEvent(business);
+    const dead = someEvent(business);
+
+    await consume([delivered], { queue: 'storegister-events-staging', bindings: staging });
+    await consume([dead], { queue: 'storegister-events-staging-dead', bindings: staging });
+
+    expect(await receivedAt(url)).toHaveLength(1);
+    expect(await failedEvents(business)).toEqual([expect.objectContaining({ id: dead.id })]);
+    await expect(consume([someEvent(business)], { queue: env.EVENTS_QUEUE_NAME, bindings: staging })).rejects.toThrow('No consumer');
+  });
+
   it('should acknowledge the events of a business without an endpoint, owed to nobody, without retrying', async () => {
     const event = someEvent(uniqueBusiness());
     const { result } = await consume([event]);

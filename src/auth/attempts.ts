@@ -1,5 +1,6 @@
 import type { PresentedSession } from '../auth/session-token';
 import { ApiError } from '../errors';
+import { tokenRefused } from './unauthorized';
 import type { Log } from '../logging';
 import type { LoginCheckRequest } from '../sessions/login-checks';
 import type { PendingChange } from '../sessions/stamp-claims';
@@ -46,8 +47,9 @@ export async function beginChangeCheck(
 ): Promise<{ checkId: string }> {
   const admission = await ask<ChangeAdmission>(() => sessions.beginChange(presented, change));
   if (admission.outcome === 'unauthorized') {
-    log('warn', 'auth.session.rejected', { reason: 'unknown_or_expired', tenantId: presented.tenantId });
-    throw new ApiError('UNAUTHORIZED');
+    const reason = admission.reason === 'absent' ? 'unknown' : admission.reason;
+    log('warn', 'auth.session.rejected', { reason, tenantId: presented.tenantId });
+    throw tokenRefused(reason);
   }
   if (admission.outcome === 'locked') throw tooManyAttempts(admission.retryAfterSeconds);
   if (admission.outcome === 'busy') {

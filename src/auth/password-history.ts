@@ -1,4 +1,5 @@
-import { MalformedPasswordHashError, parseHash, verifyPassword, type ParsedHash } from './password';
+import type { Peppers } from '../config';
+import { MalformedPasswordHashError, parseHash, PepperMismatchError, verifyPassword, type ParsedHash } from './password';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
 
@@ -7,6 +8,7 @@ function sameDerivation(a: ParsedHash, b: ParsedHash): boolean {
   return (
     a.format === b.format &&
     a.peppered === b.peppered &&
+    a.pepperId === b.pepperId &&
     a.hash === b.hash &&
     a.iterations === b.iterations &&
     sameBytes(a.salt, b.salt) &&
@@ -39,21 +41,25 @@ export interface EarlierPasswords {
  * the same salt and parameters is compared with it in constant time, at no further derivation.
  * A history entry made otherwise (before the tenant had one salt, before a pepper was configured,
  * with other iterations) can only be checked by deriving under its own parameters: one derivation
- * each, until such entries age out. A malformed entry cannot match and is skipped; a missing
- * pepper still fails closed.
+ * each, until such entries age out. A malformed entry cannot match and is skipped, and so is one
+ * made with a pepper rotated away (it cannot be checked any more); a missing pepper still fails closed.
  */
 export async function isRecentPassword(
   newPassword: string,
   newHash: string,
   earlier: EarlierPasswords,
-  pepper?: string,
+  peppers: Peppers = {},
 ): Promise<boolean> {
   const fresh = parseHash(newHash);
   const [current, ...history] = [earlier.current, ...earlier.history].map((stored) => matchesWithoutDeriving(fresh, stored));
   if (current || history.includes(true)) return true;
   const foreign = earlier.history.filter((_, i) => history[i] === null);
   for (const stored of foreign) {
-    if (await verifyPassword(newPassword, stored, pepper)) return true;
+    try {
+      if (await verifyPassword(newPassword, stored, peppers)) return true;
+    } catch (error) {
+      if (!(error instanceof PepperMismatchError)) throw error;
+    }
   }
   return false;
 }

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { PBKDF2_MAX_ITERATIONS } from '../config';
 import { derivationsDuring, pbkdf2Iterations } from '../../test/support/pbkdf2-limit';
-import { hashPassword, MalformedPasswordHashError, needsRehash, PepperMissingError, verifyPassword } from './password';
+import {
+  hashPassword,
+  MalformedPasswordHashError,
+  needsRehash,
+  parseHash,
+  PepperMismatchError,
+  PepperMissingError,
+  pepperId,
+  verifyPassword,
+} from './password';
 
 // Made with Node's crypto.pbkdf2Sync (an independent implementation), salt 00..0f, 100,000 iterations.
 const NODE_VECTORS = [
@@ -25,7 +34,7 @@ describe('imported ASP.NET Core Identity V3 hashes', () => {
   ])('should verify %s and mark it for an upgrade', async (_name, password, stored) => {
     await expect(verifyPassword(password, stored)).resolves.toBe(true);
     await expect(verifyPassword(`${password}?`, stored)).resolves.toBe(false);
-    expect(needsRehash(stored)).toBe(true);
+    await expect(needsRehash(stored)).resolves.toBe(true);
   });
 
   it('should fail closed, without deriving, on a hash above the production iteration ceiling', async () => {
@@ -40,24 +49,64 @@ describe('imported ASP.NET Core Identity V3 hashes', () => {
 
 describe('pepper', () => {
   const pepper = 'a-server-side-secret-of-enough-length';
+  const next = 'the-pepper-that-replaces-it-in-a-rotation';
 
-  it('should record that a hash is peppered and need the pepper to verify it', async () => {
-    const stored = await hashPassword('peppered passphrase', pepper);
-    expect(stored.startsWith('pbkdf2-sha512-peppered$100000$')).toBe(true);
-    await expect(verifyPassword('peppered passphrase', stored, pepper)).resolves.toBe(true);
-    await expect(verifyPassword('peppered passphrase', stored, 'another pepper')).resolves.toBe(false);
-    expect(needsRehash(stored, pepper)).toBe(false);
+  it('should record that a hash is peppered, and with which pepper, and need that pepper to verify it', async () => {
+    const stored = await hashPassword('peppered passphrase', { current: pepper });
+    expect(stored.startsWith(`pbkdf2-sha512-peppered.${await pepperId(pepper)}$100000$`)).toBe(true);
+    await expect(verifyPassword('peppered passphrase', stored, { current: pepper })).resolves.toBe(true);
+    await expect(verifyPassword('wrong passphrase', stored, { current: pepper })).resolves.toBe(false);
+    await expect(needsRehash(stored, { current: pepper })).resolves.toBe(false);
   });
 
   it('should fail closed when a peppered hash is checked without the pepper', async () => {
-    const stored = await hashPassword('peppered passphrase', pepper);
+    const stored = await hashPassword('peppered passphrase', { current: pepper });
     await expect(verifyPassword('peppered passphrase', stored)).rejects.toBeInstanceOf(PepperMissingError);
+  });
+
+  it('should call another pepper without the previous one an operator error naming ids, never a pepper', async () => {
+    const stored = await hashPassword('peppered passphrase', { current: pepper });
+
+    const error = await verifyPassword('peppered passphrase', stored, { current: next }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PepperMismatchError);
+    const { message } = error as Error;
+    expect(message).toContain(await pepperId(pepper));
+    expect(message).toContain(await pepperId(next));
+    expect(message).toContain('PASSWORD_PEPPER_PREVIOUS');
+    expect(message).not.toContain(pepper);
+    expect(message).not.toContain(next);
+  });
+
+  it('should verify a hash of the previous pepper during a rotation, and mark it for a rehash under the new one', async () => {
+    const rotation = { current: next, previous: pepper };
+    const stored = await hashPassword('peppered passphrase', { current: pepper });
+
+    await expect(verifyPassword('peppered passphrase', stored, rotation)).resolves.toBe(true);
+    await expect(verifyPassword('wrong passphrase', stored, rotation)).resolves.toBe(false);
+    await expect(needsRehash(stored, rotation)).resolves.toBe(true);
+    const rehashed = await hashPassword('peppered passphrase', rotation);
+    await expect(needsRehash(rehashed, rotation)).resolves.toBe(false);
+    await expect(verifyPassword('peppered passphrase', rehashed, { current: next })).resolves.toBe(true);
+  });
+
+  it('should take a peppered hash from before pepper ids as made with the previous pepper during a rotation, else the current', async () => {
+    const withId = await hashPassword('peppered passphrase', { current: pepper });
+    const legacy = withId.replace(/^pbkdf2-sha512-peppered\.[0-9a-f]{8}\$/, 'pbkdf2-sha512-peppered$');
+
+    await expect(verifyPassword('peppered passphrase', legacy, { current: pepper })).resolves.toBe(true);
+    await expect(verifyPassword('peppered passphrase', legacy, { current: next, previous: pepper })).resolves.toBe(true);
+    await expect(needsRehash(legacy, { current: pepper })).resolves.toBe(true);
+  });
+
+  it('should refuse a malformed pepper id before any derivation', () => {
+    expect(() => parseHash('pbkdf2-sha512-peppered.XYZ$100000$AAAAAAAAAAAAAAAAAAAAAA==$' + 'A'.repeat(43) + '=')).toThrow(MalformedPasswordHashError);
   });
 
   it('should mark an unpeppered hash for an upgrade once a pepper is configured', async () => {
     const stored = await hashPassword('plain passphrase');
-    await expect(verifyPassword('plain passphrase', stored, pepper)).resolves.toBe(true);
-    expect(needsRehash(stored, pepper)).toBe(true);
+    await expect(verifyPassword('plain passphrase', stored, { current: pepper })).resolves.toBe(true);
+    await expect(needsRehash(stored, { current: pepper })).resolves.toBe(true);
   });
 });
 
@@ -69,7 +118,7 @@ describe('password hashing', () => {
     expect(Number(iterations)).toBe(100_000);
     expect(atob(salt)).toHaveLength(16);
     expect(atob(key)).toHaveLength(32);
-    expect(needsRehash(stored)).toBe(false);
+    await expect(needsRehash(stored)).resolves.toBe(false);
   });
 
   it.each(NODE_VECTORS)('should verify the independent vector for %j', async (password, stored) => {
@@ -117,10 +166,10 @@ describe('password hashing', () => {
     );
   });
 
-  it('should mark hashes with fewer iterations for an upgrade', () => {
-    expect(needsRehash('pbkdf2-sha512$10000$AAECAwQFBgcICQoLDA0ODw==$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw=')).toBe(
-      true,
-    );
+  it('should mark hashes with fewer iterations for an upgrade', async () => {
+    await expect(
+      needsRehash('pbkdf2-sha512$10000$AAECAwQFBgcICQoLDA0ODw==$hzaYXq3InP7jFNdKFTiXBaKMc6Hki6FR8fwp8lRCNSw='),
+    ).resolves.toBe(true);
   });
 
   it.each([

@@ -77,6 +77,9 @@ export const webhookEndpoints = sqliteTable('webhook_endpoints', {
   businessId: text('business_id').primaryKey(),
   url: text('url').notNull(),
   secret: text('secret').notNull(),
+  /** The secret `rotate` replaced: deliveries carry its signature too for WEBHOOK_SECRET_OVERLAP_HOURS after `rotatedAt`. */
+  previousSecret: text('previous_secret'),
+  rotatedAt: integer('rotated_at'),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });

@@ -3,7 +3,7 @@
  * retrying failures with growing delays, and marks the events whose retries ran out (they arrive on
  * the dead-letter queue) as failed, for `npm run webhook -- failed`.
  */
-import { DEAD_EVENTS_QUEUE, EVENTS_QUEUE, WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_RETRY_MAX_SECONDS } from '../config';
+import { WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_RETRY_MAX_SECONDS, webhookSecretOverlapMs } from '../config';
 import { describeError } from '../errors';
 import { logJob } from '../logging';
 import { openDatabase, type Database } from '../db/database';
@@ -13,12 +13,14 @@ import { findEndpoint } from './endpoints';
 import { EventMessage } from '../security-events';
 import { isSettled, recordDeadLetter, recordOutcome, type Outcome } from '../db/outbox';
 
+/** Each environment names its queues (wrangler.toml); the vars EVENTS_QUEUE_NAME and DEAD_LETTER_QUEUE_NAME say which is which. */
 export async function handleQueue(batch: MessageBatch, env: Env): Promise<void> {
   const db = openDatabase(env.DB);
-  if (batch.queue === EVENTS_QUEUE) {
+  if (batch.queue === env.EVENTS_QUEUE_NAME) {
     const policy = destinationPolicyFrom(env);
-    await Promise.all(batch.messages.map((message) => deliver(db, policy, message)));
-  } else if (batch.queue === DEAD_EVENTS_QUEUE) {
+    const overlapMs = webhookSecretOverlapMs(env);
+    await Promise.all(batch.messages.map((message) => deliver(db, policy, overlapMs, message)));
+  } else if (batch.queue === env.DEAD_LETTER_QUEUE_NAME) {
     await Promise.all(batch.messages.map((message) => markDead(db, message)));
   } else {
     throw new Error(`No consumer for queue ${batch.queue}`);
@@ -39,7 +41,7 @@ function eventOf(message: Message): EventMessage | null {
   return null;
 }
 
-async function deliver(db: Database, policy: DestinationPolicy, message: Message): Promise<void> {
+async function deliver(db: Database, policy: DestinationPolicy, overlapMs: number, message: Message): Promise<void> {
   const event = eventOf(message);
   if (!event) return;
   const fields = { eventId: event.id, type: event.type, businessId: event.businessId, attempt: message.attempts };
@@ -47,7 +49,7 @@ async function deliver(db: Database, policy: DestinationPolicy, message: Message
   try {
     // A duplicate (the sweep resent what a request had sent) is not delivered twice.
     if (await isSettled(db, event.id)) return message.ack();
-    const endpoint = await findEndpoint(db, event.businessId);
+    const endpoint = await findEndpoint(db, event.businessId, Date.now(), overlapMs);
     const problem = endpoint && destinationProblem(endpoint.url, policy);
     if (!endpoint) {
       outcome = { status: 'no_endpoint', attempted: false, settled: 'delivered' };

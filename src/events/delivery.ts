@@ -15,7 +15,7 @@ export interface DeliveryResult {
 /** A 2xx is a delivery; a 3xx is a failure like any other, since a redirect could lead anywhere. */
 export async function postEvent(endpoint: Endpoint, event: EventMessage, sentAt: number): Promise<DeliveryResult> {
   const body = webhookBody(event);
-  const signed = await signWebhook(endpoint.secret, event.id, sentAt, body);
+  const signed = await signWebhook(endpoint.secrets, event.id, sentAt, body);
   try {
     const response = await fetch(endpoint.url, {
       method: 'POST',

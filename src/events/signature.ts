@@ -27,12 +27,21 @@ export interface SignedHeaders {
   'webhook-signature': string;
 }
 
-/** The three headers of one delivery attempt; `sentAt` is the attempt's time, in Unix milliseconds. */
-export async function signWebhook(secret: string, id: string, sentAt: number, body: string): Promise<SignedHeaders> {
+async function signature(secret: string, signed: Uint8Array): Promise<string> {
   const key = keyOf(secret);
   if (!key) throw new Error('The stored webhook secret is not a whsec_ secret');
-  const timestamp = String(Math.floor(sentAt / 1000));
   const hmacKey = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = await crypto.subtle.sign('HMAC', hmacKey, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
-  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${toBase64(new Uint8Array(mac))}` };
+  return `v1,${toBase64(new Uint8Array(await crypto.subtle.sign('HMAC', hmacKey, signed)))}`;
+}
+
+/**
+ * The three headers of one delivery attempt; `sentAt` is the attempt's time, in Unix milliseconds.
+ * One signature per secret, space-separated as the specification allows, so that during a rotation
+ * a receiver verifies with either the old secret or the new one.
+ */
+export async function signWebhook(secrets: string[], id: string, sentAt: number, body: string): Promise<SignedHeaders> {
+  const timestamp = String(Math.floor(sentAt / 1000));
+  const signed = new TextEncoder().encode(`${id}.${timestamp}.${body}`);
+  const signatures = await Promise.all(secrets.map((secret) => signature(secret, signed)));
+  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signatures.join(' ') };
 }

@@ -3,7 +3,8 @@ import { API_KEY_CACHE_TTL_SECONDS, MAX_CREDENTIAL_HEADER_CHARS } from '../confi
 import type { AppEnv } from './context';
 import { ApiError } from '../errors';
 import { logEvent } from '../logging';
-import { apiKeyStorageKey, businessOf, type ApiKeyRecord } from '../auth/api-key-format';
+import { API_KEY_PATTERN, apiKeyStorageKey, businessOf, type ApiKeyRecord } from '../auth/api-key-format';
+import { keyRefused } from '../auth/unauthorized';
 import { sha256Hex } from '../auth/encoding';
 
 /**
@@ -15,7 +16,7 @@ export function requireApiKey() {
     const key = c.req.header('X-API-Key');
     if (!key || key.length > MAX_CREDENTIAL_HEADER_CHARS) {
       logEvent(c, 'warn', 'auth.api_key.rejected', { reason: key ? 'too_long' : 'missing' });
-      throw new ApiError('UNAUTHORIZED');
+      throw keyRefused(key ? 'malformed' : 'missing');
     }
     const keyHash = await sha256Hex(key);
     let record: ApiKeyRecord | null;
@@ -28,8 +29,9 @@ export function requireApiKey() {
       throw new ApiError('SOMETHING_WENT_WRONG', { cause });
     }
     if (!record || record.revokedAt) {
-      logEvent(c, 'warn', 'auth.api_key.rejected', { reason: record ? 'revoked' : 'unknown' });
-      throw new ApiError('UNAUTHORIZED');
+      const reason = record ? 'revoked' : API_KEY_PATTERN.test(key) ? 'unknown' : 'malformed';
+      logEvent(c, 'warn', 'auth.api_key.rejected', { reason });
+      throw keyRefused(reason);
     }
     const business = businessOf(record);
     if (!business) throw new ApiError('SOMETHING_WENT_WRONG', { cause: new Error(`key ${record.id} names a malformed business`) });

@@ -1,6 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppEnv } from './context';
+import { CONTRACT_VERSION, SERVICE_VERSION } from '../config';
 import { ERRORS, type ErrorCode } from '../errors';
 import { documentWebhooks } from './webhook-docs';
 import { FailureEnvelope } from '../schemas';
@@ -36,6 +37,16 @@ const RETRY_AFTER = z.object({
   'Retry-After': z.number().int().min(1).openapi({ description: 'Seconds to wait before trying again.', example: 900 }),
 });
 
+/** Every 401 names the scheme that failed (RFC 9110). */
+const WWW_AUTHENTICATE = z.object({
+  'WWW-Authenticate': z.string().openapi({
+    description:
+      'The challenge of the credential that failed: `ApiKey` for X-API-Key, `Token` for X-Token (also on a failed ' +
+      "login, which issues no token). The envelope's message says what was wrong with it.",
+    example: 'Token realm="storegister", header="X-Token"',
+  }),
+});
+
 /** Adds headers to the documented responses, by status, keeping the headers they had. */
 export function withHeaders<R extends Record<number, { description: string; headers?: ResponseHeaders }>>(
   responses: R,
@@ -53,7 +64,7 @@ export function withHeaders<R extends Record<number, { description: string; head
 function failureResponse(description: string, examples: [ErrorCode, string][], status?: number): FailureResponse {
   return {
     description,
-    ...(status === 429 ? { headers: RETRY_AFTER } : {}),
+    ...(status === 429 ? { headers: RETRY_AFTER } : status === 401 ? { headers: WWW_AUTHENTICATE } : {}),
     content: {
       'application/json': {
         schema: FailureEnvelope,
@@ -99,6 +110,16 @@ export const BODY_REJECTIONS = {
   [NOT_JSON.status]: failureResponse('FAILED: Content-Type is not application/json', [['FAILED', NOT_JSON.message]]),
 };
 
+/** Where the API runs: `npm start` locally, and a deployment's URL (`npm run deploy` prints it). */
+export const SERVERS = [
+  { url: 'http://127.0.0.1:8787', description: 'Local: npm start' },
+  {
+    url: 'https://{host}',
+    description: 'Deployed: the URL `npm run deploy` prints (workers.dev or a custom domain)',
+    variables: { host: { default: 'storegister-tenant-password-api.example.workers.dev' } },
+  },
+];
+
 /** Serves the OpenAPI document of every route registered on `app` so far, and the page that renders it. */
 export function serveApiDocs(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', {
@@ -122,13 +143,21 @@ export function serveApiDocs(app: OpenAPIHono<AppEnv>): void {
     openapi: '3.1.0',
     info: {
       title: 'StoRegister tenant password-change API',
-      version: '1.0.0',
+      version: SERVICE_VERSION,
       description:
-        'A logged-in tenant changes their own password, guarded by an application key, a session token, ' +
-        'the existing password and a single-use concurrency stamp. Every response is the envelope ' +
-        '`{ data, succeeded, status, errors }`.',
+        `Implements version ${CONTRACT_VERSION} of the StoRegister tenant API contract; info.version is the ` +
+        "service's own release. A logged-in tenant changes their own password, guarded by an application key, a " +
+        'session token, the existing password and a single-use concurrency stamp. Every /v1 response is the ' +
+        'envelope `{ data, succeeded, status, errors }`.',
+      'x-contract-version': CONTRACT_VERSION,
     },
-    tags: [{ name: 'Authentication' }, { name: 'Password change' }, { name: 'Webhooks' }],
+    servers: SERVERS,
+    tags: [
+      { name: 'Authentication', description: 'Register a tenant, log in for a session token, log out.' },
+      { name: 'Password change', description: 'The concurrency stamp and the change it guards.' },
+      { name: 'Operations', description: 'For the operator and monitoring: no key needed.' },
+      { name: 'Webhooks', description: 'Signed events POSTed to the business\'s endpoint (Standard Webhooks).' },
+    ],
   });
 
   // The page loads Scalar's bundle from this worker's static assets (scripts/docs-assets.mjs puts it

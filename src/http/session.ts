@@ -9,6 +9,8 @@ import { logEvent } from '../logging';
 import { tenantSessions } from '../sessions/stub';
 import { hashTokenSecret, verifyToken } from '../auth/session-token';
 import { tokenSignerFrom } from '../auth/token-signing';
+import { tokenRefused } from '../auth/unauthorized';
+import type { SessionVerdict } from '../sessions/session-store';
 
 /**
  * The request's X-Token, its MAC checked and its secret hashed, not yet validated against storage. A
@@ -22,8 +24,9 @@ async function presentedSession(c: Context<AppEnv>): Promise<PresentedSession> {
   signer.requireKey();
   const verified = header && header.length <= MAX_CREDENTIAL_HEADER_CHARS ? await verifyToken(signer, business, header) : 'malformed';
   if (!header || typeof verified === 'string') {
-    logEvent(c, 'warn', 'auth.session.rejected', { reason: header ? verified : 'missing' });
-    throw new ApiError('UNAUTHORIZED');
+    const reason = header && typeof verified === 'string' ? verified : 'missing';
+    logEvent(c, 'warn', 'auth.session.rejected', { reason });
+    throw tokenRefused(reason);
   }
   const { tenantId, sessionId, secret } = verified;
   return { tenantId, sessionId, secretHash: await hashTokenSecret(secret), business };
@@ -31,15 +34,16 @@ async function presentedSession(c: Context<AppEnv>): Promise<PresentedSession> {
 
 /** Asks the tenant's Durable Object; if it cannot answer, access is refused (fails closed). */
 async function requireValid(c: Context<AppEnv>, presented: PresentedSession): Promise<void> {
-  let valid: boolean;
+  let verdict: SessionVerdict;
   try {
-    valid = await tenantSessions(c.env, presented.business, presented.tenantId).validateSession(presented);
+    verdict = await tenantSessions(c.env, presented.business, presented.tenantId).validateSession(presented);
   } catch (cause) {
     throw new ApiError('SOMETHING_WENT_WRONG', { cause });
   }
-  if (!valid) {
-    logEvent(c, 'warn', 'auth.session.rejected', { reason: 'unknown_or_expired', tenantId: presented.tenantId });
-    throw new ApiError('UNAUTHORIZED');
+  if (verdict !== 'valid') {
+    const reason = verdict === 'absent' ? 'unknown' : verdict;
+    logEvent(c, 'warn', 'auth.session.rejected', { reason, tenantId: presented.tenantId });
+    throw tokenRefused(reason);
   }
 }
 

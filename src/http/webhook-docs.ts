@@ -15,16 +15,23 @@ const SignatureHeaders = z.object({
   'webhook-signature': z.string().openapi({
     description:
       '`v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the key the business\'s ' +
-      '`whsec_` secret encodes (Standard Webhooks). Verify it over the raw body, e.g. with the `standardwebhooks` package.',
+      '`whsec_` secret encodes (Standard Webhooks). For WEBHOOK_SECRET_OVERLAP_HOURS after `npm run webhook -- rotate`, ' +
+      'two such entries, space-separated: one per secret, the new one first. Accept the request if any entry verifies, ' +
+      'e.g. with the `standardwebhooks` package, over the raw body.',
     example: 'v1,guJMc0hnWXeFepP96o5gLM01qIifjkI5I9iUQos3oIY=',
   }),
 });
+
+/** `tenant.password_changed` → `onTenantPasswordChanged`: the method name a generated receiver gets. */
+const webhookOperationId = (type: EventType) =>
+  'on' + type.split(/[._]/).map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
 
 export function documentWebhooks(app: OpenAPIHono<AppEnv>): void {
   for (const [type, data] of Object.entries(EVENT_DATA) as [EventType, (typeof EVENT_DATA)[EventType]][]) {
     app.openAPIRegistry.registerWebhook({
       method: 'post',
       path: type,
+      operationId: webhookOperationId(type),
       tags: ['Webhooks'],
       summary: SUMMARIES[type],
       description:

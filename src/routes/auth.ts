@@ -22,6 +22,7 @@ import { jsonBody, throwOnInvalid } from '../http/validate';
 const registerRoute = createRoute({
   method: 'post',
   path: '/v1/register',
+  operationId: 'register',
   tags: ['Authentication'],
   summary: 'Register a tenant with login credentials',
   ...secured('apiKey', jsonBody()),
@@ -62,6 +63,7 @@ const RATE_LIMIT_REFUSED = z.object({
 const loginRoute = createRoute({
   method: 'post',
   path: '/v1/login',
+  operationId: 'login',
   tags: ['Authentication'],
   summary: 'Log in and receive a session token',
   description:
@@ -113,6 +115,7 @@ const loginRoute = createRoute({
 const logoutRoute = createRoute({
   method: 'post',
   path: '/v1/logout',
+  operationId: 'logout',
   tags: ['Authentication'],
   summary: 'Revoke the calling session',
   ...secured('session'),

@@ -13,6 +13,7 @@ import { jsonBody, throwOnInvalid } from '../http/validate';
 const stampRoute = createRoute({
   method: 'get',
   path: '/v1/tenant/profile/change-password/request',
+  operationId: 'getConcurrencyStamp',
   tags: ['Password change'],
   summary: "Get the tenant's live concurrency stamp for a password change",
   description:
@@ -36,6 +37,7 @@ const stampRoute = createRoute({
 const changePasswordRoute = createRoute({
   method: 'put',
   path: '/v1/tenant/profile/change-password',
+  operationId: 'changePassword',
   tags: ['Password change'],
   summary: 'Change the password of the logged-in tenant',
   description:

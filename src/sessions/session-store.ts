@@ -1,4 +1,5 @@
 /** A tenant's login sessions, in the `sessions` table of the tenant's Durable Object. */
+import { ENDED_SESSION_MEMORY_MS } from '../config';
 import { timingSafeEqualText } from '../auth/encoding';
 
 export interface NewSession {
@@ -11,6 +12,16 @@ export interface NewSession {
 
 /** Renewing the idle timer on every request would write on every request; once a minute is enough. */
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+
+/** Why a session no longer answers: kept (with its secret's hash) for ENDED_SESSION_MEMORY_MS, to tell its holder. */
+export type EndReason = 'expired' | 'idle' | 'revoked';
+
+/**
+ * What validation says of a presented session: valid, or why not. `unknown`: this object holds the
+ * session id, but the secret is wrong; `absent`: it has no record of it at all (a token of another
+ * business reaches an object of the key's business, which never saw it).
+ */
+export type SessionVerdict = 'valid' | 'absent' | 'unknown' | EndReason;
 
 /** Stores the session; returns when it will end if it is never used. */
 export function create(sql: SqlStorage, session: NewSession, now: number, idleMs: number): number {
@@ -33,12 +44,22 @@ export interface PresentedSession {
   business: string;
 }
 
+/** Why an ended session ended, if its holder presents the right secret. */
+function endedVerdict(sql: SqlStorage, presented: PresentedSession): SessionVerdict {
+  const row = sql
+    .exec<{ secret_hash: string; reason: EndReason }>('SELECT secret_hash, reason FROM ended_sessions WHERE id = ?', presented.sessionId)
+    .toArray()[0];
+  if (!row) return 'absent';
+  return timingSafeEqualText(row.secret_hash, presented.secretHash) ? row.reason : 'unknown';
+}
+
 /**
- * True when the session exists, belongs to the business of the key it came with, has neither
- * expired nor sat idle too long, and its secret hash matches (compared in constant time). A session
- * found ended is deleted. A valid use renews the idle timer; a wrong secret or business renews nothing.
+ * `valid` when the session exists, belongs to the business of the key it came with, has neither
+ * expired nor sat idle too long, and its secret hash matches (compared in constant time); else why
+ * not, told only to a holder of the right secret. A session found ended is ended here. A valid use
+ * renews the idle timer; a wrong secret or business renews nothing.
  */
-export function validate(sql: SqlStorage, presented: PresentedSession, now: number, idleMs: number): boolean {
+export function validate(sql: SqlStorage, presented: PresentedSession, now: number, idleMs: number): SessionVerdict {
   const { sessionId, secretHash } = presented;
   const row = sql
     .exec<{ secret_hash: string; business: string; expires_at: number; last_used_at: number }>(
@@ -46,32 +67,50 @@ export function validate(sql: SqlStorage, presented: PresentedSession, now: numb
       sessionId,
     )
     .toArray()[0];
-  if (!row || row.business !== presented.business) return false;
+  if (!row) return endedVerdict(sql, presented);
+  if (row.business !== presented.business || !timingSafeEqualText(row.secret_hash, secretHash)) return 'unknown';
   if (row.expires_at <= now || row.last_used_at + idleMs <= now) {
-    revoke(sql, sessionId);
-    return false;
+    const reason = row.expires_at <= now ? 'expired' : 'idle';
+    end(sql, 'id = ?', [sessionId], reason, now);
+    return reason;
   }
-  if (!timingSafeEqualText(row.secret_hash, secretHash)) return false;
   if (now - row.last_used_at >= LAST_USED_WRITE_INTERVAL_MS) {
     sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', now, sessionId);
   }
-  return true;
+  return 'valid';
 }
 
-export function revoke(sql: SqlStorage, sessionId: string): void {
-  sql.exec('DELETE FROM sessions WHERE id = ?', sessionId);
+/** Ends the sessions `where` selects, remembering why; returns how many it ended. */
+function end(sql: SqlStorage, where: string, params: unknown[], reason: EndReason, now: number): number {
+  sql.exec(
+    `INSERT OR REPLACE INTO ended_sessions (id, secret_hash, reason, forget_at) SELECT id, secret_hash, ?, ? FROM sessions WHERE ${where}`,
+    reason,
+    now + ENDED_SESSION_MEMORY_MS,
+    ...params,
+  );
+  return sql.exec(`DELETE FROM sessions WHERE ${where}`, ...params).rowsWritten;
+}
+
+export function revoke(sql: SqlStorage, sessionId: string, now = Date.now()): void {
+  end(sql, 'id = ?', [sessionId], 'revoked', now);
 }
 
 /** Idempotent: revokes every session but the one named. Returns how many were revoked. */
-export function revokeOthers(sql: SqlStorage, keepSessionId: string): number {
-  return sql.exec('DELETE FROM sessions WHERE id != ?', keepSessionId).rowsWritten;
+export function revokeOthers(sql: SqlStorage, keepSessionId: string, now = Date.now()): number {
+  return end(sql, 'id != ?', [keepSessionId], 'revoked', now);
 }
 
+/** Ends the sessions past their lifetime or idle timeout, and forgets the ends remembered long enough. */
 export function deleteEnded(sql: SqlStorage, now: number, idleMs: number): void {
-  sql.exec('DELETE FROM sessions WHERE expires_at <= ? OR last_used_at + ? <= ?', now, idleMs, now);
+  end(sql, 'expires_at <= ?', [now], 'expired', now);
+  end(sql, 'last_used_at + ? <= ?', [idleMs, now], 'idle', now);
+  sql.exec('DELETE FROM ended_sessions WHERE forget_at <= ?', now);
 }
 
-/** When the next session ends unless it is used, or null when there is none. */
+/** When the next session ends unless it is used, or a remembered end is forgotten; null when neither. */
 export function nextEnd(sql: SqlStorage, idleMs: number): number | null {
-  return sql.exec<{ at: number | null }>('SELECT min(min(expires_at, last_used_at + ?)) AS at FROM sessions', idleMs).one().at;
+  const live = sql.exec<{ at: number | null }>('SELECT min(min(expires_at, last_used_at + ?)) AS at FROM sessions', idleMs).one().at;
+  const ended = sql.exec<{ at: number | null }>('SELECT min(forget_at) AS at FROM ended_sessions').one().at;
+  const times = [live, ended].filter((at) => at !== null);
+  return times.length > 0 ? Math.min(...times) : null;
 }

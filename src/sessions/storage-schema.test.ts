@@ -36,6 +36,7 @@ const TODAY = {
   checks: ['id', 'scope', 'held_until'],
   claims: ['stamp', 'tenant_id', 'keep_session_id', 'request_id', 'held_until'],
   devices: ['id', 'secret_hash', 'tenant_id', 'expires_at', 'last_used_at'],
+  ended_sessions: ['id', 'secret_hash', 'reason', 'forget_at'],
   events: ['id', 'body', 'created_at'],
   sessions: ['id', 'secret_hash', 'created_at', 'expires_at', 'last_used_at', 'business'],
 };
@@ -114,7 +115,7 @@ describe('the TenantSessions storage schema', () => {
 
       migrateStorage(storage);
 
-      expect(tables(sql)).toEqual(['checks', 'claims', 'devices', 'events', 'sessions']);
+      expect(tables(sql)).toEqual(['checks', 'claims', 'devices', 'ended_sessions', 'events', 'sessions']);
       expect(storageVersion(sql)).toBe(STORAGE_VERSION);
     });
   });

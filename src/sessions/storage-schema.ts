@@ -71,6 +71,16 @@ const STEPS: readonly ((sql: SqlStorage) => void)[] = [
     // Security events recorded with their cause, kept until the EVENTS queue has taken them.
     sql.exec('CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL)');
   },
+
+  function endedSessions(sql) {
+    // Why each ended session ended, for a while (session-store.ts): its holder's 401 says expired, idle or revoked.
+    sql.exec(`CREATE TABLE IF NOT EXISTS ended_sessions (
+      id TEXT PRIMARY KEY,
+      secret_hash TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      forget_at INTEGER NOT NULL
+    )`);
+  },
 ];
 
 export const STORAGE_VERSION = STEPS.length;

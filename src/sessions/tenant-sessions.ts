@@ -18,7 +18,11 @@ type Locked = Extract<attempts.Reservation, { outcome: 'locked' }>;
 
 /** Admitted to check the password: the check's id and the counter it is charged to. */
 export type LoginAdmission = ({ outcome: 'admitted'; checkId: string } | Locked) & logins.LoginScope;
-export type ChangeAdmission = { outcome: 'admitted'; checkId: string } | Locked | { outcome: 'busy' } | { outcome: 'unauthorized' };
+export type ChangeAdmission =
+  | { outcome: 'admitted'; checkId: string }
+  | Locked
+  | { outcome: 'busy' }
+  | { outcome: 'unauthorized'; reason: Exclude<sessions.SessionVerdict, 'valid'> };
 
 /** How a change's check ended, and whether its write committed. */
 export interface ChangeResult {
@@ -85,8 +89,8 @@ export class TenantSessions extends DurableObject<Env> {
     return true;
   }
 
-  /** See `validate` in session-store.ts: a valid use renews the idle timer, at most once a minute. */
-  async validateSession(presented: sessions.PresentedSession): Promise<boolean> {
+  /** See `validate` in session-store.ts: `valid` or why not; a valid use renews the idle timer, at most once a minute. */
+  async validateSession(presented: sessions.PresentedSession): Promise<sessions.SessionVerdict> {
     return sessions.validate(this.sql, presented, Date.now(), this.settings.sessionIdleMs);
   }
 
@@ -128,7 +132,8 @@ export class TenantSessions extends DurableObject<Env> {
    * that if its request dies after committing, the alarm still revokes the other sessions.
    */
   async beginChange(presented: sessions.PresentedSession, request: Omit<claims.PendingChange, 'keepSessionId'>): Promise<ChangeAdmission> {
-    if (!sessions.validate(this.sql, presented, Date.now(), this.settings.sessionIdleMs)) return { outcome: 'unauthorized' };
+    const verdict = sessions.validate(this.sql, presented, Date.now(), this.settings.sessionIdleMs);
+    if (verdict !== 'valid') return { outcome: 'unauthorized', reason: verdict };
     const change: claims.PendingChange = { ...request, keepSessionId: presented.sessionId };
     const scope = sessionScope(change.keepSessionId);
     const admission = await this.admit((now): { reservation: attempts.Reservation | { outcome: 'busy' }; wakeBy: number[] } => {

@@ -12,7 +12,13 @@ import type { CheckResult } from '../sessions/attempt-counter';
 import type { ChangeResult, TenantSessions } from '../sessions/tenant-sessions';
 import type { Deps } from './deps';
 import { confirmedForChange, readForChange, type TenantRead } from './change-read';
-import { commitPasswordChange, passwordChangeCommittedAt, recordAuditEvent, type CommittedChange, type PasswordChange } from '../db/tenants';
+import {
+  commitPasswordChange,
+  passwordChangeCommittedAt,
+  recordAuditEvent,
+  type CommittedChange,
+  type PasswordChange,
+} from '../db/tenants';
 import { newStamp } from './stamp';
 
 type ChangeDeps = Pick<Deps, 'db' | 'replicaDb' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;

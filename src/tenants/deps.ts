@@ -1,5 +1,5 @@
 import type { TokenSigner } from '../auth/token-signing';
-import type { Settings } from '../config';
+import type { Peppers, Settings } from '../config';
 import type { EventMessage } from '../security-events';
 import type { Log } from '../logging';
 import type { TenantSessions } from '../sessions/tenant-sessions';
@@ -22,7 +22,7 @@ export interface Deps {
   /** Signs and verifies session and device tokens under the deployment's TOKEN_SIGNING_KEY. */
   tokens: TokenSigner;
   settings: Settings;
-  pepper: string | undefined;
+  pepper: Peppers;
   requestId: string;
   log: Log;
   /** Hands a committed event to the EVENTS queue after the response; the outbox sweep covers a failure. */

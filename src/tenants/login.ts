@@ -98,7 +98,7 @@ async function verifyCredentials(deps: LoginDeps, tenant: Tenant | undefined, pa
 
 /** Replaces a hash made with older parameters, now that the password is known to be right. */
 async function upgradeWeakHash(deps: LoginDeps, tenant: Tenant & { passwordHash: string }, password: string) {
-  if (!needsRehash(tenant.passwordHash, deps.pepper)) return;
+  if (!(await needsRehash(tenant.passwordHash, deps.pepper))) return;
   // An imported tenant gets its one salt here, if its first change has not given it one.
   const passwordSalt = tenant.passwordSalt ?? newPasswordSalt();
   const passwordHash = await hashPassword(password, deps.pepper, passwordSalt);

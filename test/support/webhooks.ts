@@ -7,7 +7,6 @@ import {
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
-import { DEAD_EVENTS_QUEUE, EVENTS_QUEUE } from '../../src/config';
 import type { EventMessage } from '../../src/security-events';
 import { failedEventsSql, setEndpointSql } from '../../src/events/operator-sql';
 import { newWebhookSecret } from '../../src/events/signature';
@@ -121,7 +120,7 @@ export interface Consumed {
 /** Runs the worker's `queue()` handler on `events` as `queue` would deliver them, on their `attempts`th try. */
 export async function consume(events: unknown[], options: { queue?: string; attempts?: number; bindings?: Env } = {}): Promise<Consumed> {
   const batch = createMessageBatch(
-    options.queue ?? EVENTS_QUEUE,
+    options.queue ?? env.EVENTS_QUEUE_NAME,
     events.map((body, i) => ({ id: `m${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: options.attempts ?? 1, body })),
   );
   // The plugin's result lists retried ids without their delays: the delay is read off the call.
@@ -134,7 +133,7 @@ export async function consume(events: unknown[], options: { queue?: string; atte
   return { result: await getQueueResult(batch, ctx), retryDelays };
 }
 
-export const consumeDeadLetters = (events: unknown[]) => consume(events, { queue: DEAD_EVENTS_QUEUE });
+export const consumeDeadLetters = (events: unknown[]) => consume(events, { queue: env.DEAD_LETTER_QUEUE_NAME });
 
 /** Runs the cron trigger as if it fired at `at`. */
 export async function sweepAt(at: number, bindings: Env = env): Promise<void> {
