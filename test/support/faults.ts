@@ -157,9 +157,12 @@ export function failingKv(): KVNamespace {
   });
 }
 
-/** A LOGIN_FAILURES binding whose budget is spent: every login it is asked about is refused. */
-export function spentLoginBudget(): RateLimit {
-  return { limit: async () => ({ success: false }) };
+/** A CLIENT_BUDGETS namespace whose budgets are spent: every login they are asked about is refused. */
+export function spentLoginBudget(): Env['CLIENT_BUDGETS'] {
+  return interceptedDurableObjects(
+    (method, call) => (method === 'admit' ? async () => ({ outcome: 'refused', retryAfterSeconds: 60 }) : call),
+    env.CLIENT_BUDGETS,
+  );
 }
 
 export const envWith = (overrides: Partial<Env>): Env => ({ ...env, ...overrides });
