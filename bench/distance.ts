@@ -74,7 +74,12 @@ function namespaceAround<N extends object>(real: N, around: AroundStoreCall): N 
 
 /** The bindings with `around` run about every D1 and Durable Object call. */
 export function aroundStoreCalls(env: Env, around: AroundStoreCall): Env {
-  return { ...env, DB: d1Around(env.DB, around), TENANT_SESSIONS: namespaceAround(env.TENANT_SESSIONS, around) };
+  return {
+    ...env,
+    DB: d1Around(env.DB, around),
+    TENANT_SESSIONS: namespaceAround(env.TENANT_SESSIONS, around),
+    CLIENT_BUDGETS: namespaceAround(env.CLIENT_BUDGETS, around),
+  };
 }
 
 export type StoreCalls = Record<StoreCall['store'], number>;

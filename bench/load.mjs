@@ -1,8 +1,16 @@
 // npm run load: a bounded mixed load against the local service on loopback. Each of CONCURRENCY
 // virtual users owns a tenant and loops through logins, stamps, changes and expected failures.
 // Any answer that is not the expected envelope counts as an error; the exit code is 1 if any occur.
+//
+// npm run load -- --profile portal: a business's portal logging its users in from its one server
+// through a server key, without device tokens. PORTAL_USERS users each behind their own address
+// (X-Client-Address), plus SHARED_USERS behind one busy shared address (an office, a carrier NAT),
+// every one logging in and out in a loop with an occasional wrong password.
 import { randomBytes } from 'node:crypto';
 import { check, request, startLocalServer, summarize } from '../scripts/lib/local-server.mjs';
+
+const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : 'mixed';
+check(['mixed', 'portal'].includes(PROFILE), `unknown profile ${PROFILE}: mixed or portal`);
 
 const PORT = Number(process.env.LOAD_PORT ?? 8798);
 const TOTAL = Number(process.env.LOAD_REQUESTS ?? 2000);
@@ -40,7 +48,7 @@ async function virtualUser(base, key, index) {
   const tenant = { userName: `load-${index}-${Date.now()}@example.com`, password: passphrase() };
   await expect(base, 'register', '/v1/register', { method: 'POST', key, body: { ...tenant, firstName: 'Ada', lastName: 'Lovelace' } }, 201, 'SUCCESS');
   // Each user logs in as a known device after the first login, as a portal forwarding its users'
-  // device tokens does: the key and address's limit on other logins (LOGIN_FAILURES) is not spent.
+  // device tokens does: no lockout of the clients without its token can refuse it.
   let device;
   const asDevice = () => (device ? { 'X-Device-Token': device } : {});
   const login = async () => {
@@ -73,11 +81,47 @@ async function virtualUser(base, key, index) {
   }
 }
 
+// The portal profile. Each address may fail LOGIN_FAILURES_PER_MINUTE (30) times a minute: a
+// user's wrong passwords, and those of all the shared address's users together, stay below it, so
+// every answer is the expected one; the successes around them are never counted.
+const PORTAL_USERS = Number(process.env.LOAD_PORTAL_USERS ?? 24);
+const SHARED_USERS = Number(process.env.LOAD_SHARED_USERS ?? 8);
+const SHARED_ADDRESS = '2001:db8:5ea:1::1';
+const FAILURES_PER_USER = 2;
+const WRONG_EVERY = 10;
+
+async function portalUser(base, key, index, address) {
+  const client = { 'X-Client-Address': address };
+  const tenant = { userName: `portal-${index}-${Date.now()}@example.com`, password: passphrase() };
+  await expect(base, 'register', '/v1/register', { method: 'POST', key, body: { ...tenant, firstName: 'Ada', lastName: 'Lovelace' }, headers: client }, 201, 'SUCCESS');
+  let failures = 0;
+  for (let round = 1; sent < TOTAL && Date.now() < DEADLINE; round++) {
+    if (round % WRONG_EVERY === 0 && failures < FAILURES_PER_USER) {
+      failures++;
+      await expect(base, 'login_failed', '/v1/login', { method: 'POST', key, body: { ...tenant, password: 'not my password' }, headers: client }, 401, 'INVALID_CREDENTIALS');
+      continue;
+    }
+    const token = (await expect(base, 'login', '/v1/login', { method: 'POST', key, body: tenant, headers: client }, 200, 'SUCCESS')).json?.data?.token;
+    await expect(base, 'logout', '/v1/logout', { method: 'POST', key, token, headers: client }, 200, 'SUCCESS');
+  }
+}
+
+function portalUsers(base, key) {
+  const own = Array.from({ length: PORTAL_USERS }, (_, i) => portalUser(base, key, i, i % 2 === 0 ? `198.51.100.${i + 1}` : `2001:db8:${i.toString(16)}::${i + 1}`));
+  const shared = Array.from({ length: SHARED_USERS }, (_, i) => portalUser(base, key, PORTAL_USERS + i, SHARED_ADDRESS));
+  return [...own, ...shared];
+}
+
 async function main() {
-  const server = await startLocalServer({ script: 'src/index.ts', port: PORT });
+  const portal = PROFILE === 'portal';
+  const server = await startLocalServer({ script: 'src/index.ts', port: PORT, keyKind: portal ? 'server' : undefined });
   const started = performance.now();
   try {
-    await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => virtualUser(server.base, server.apiKey, i)));
+    await Promise.all(
+      portal
+        ? portalUsers(server.base, server.apiKey)
+        : Array.from({ length: CONCURRENCY }, (_, i) => virtualUser(server.base, server.apiKey, i)),
+    );
   } finally {
     server.stop();
   }
@@ -89,7 +133,8 @@ async function main() {
     console.log(`${action.padEnd(15)} ${String(s.n).padStart(4)} ${s.p50.toFixed(2).padStart(8)} ${s.p95.toFixed(2).padStart(8)} ${s.p99.toFixed(2).padStart(8)}`);
   }
   for (const error of errors.slice(0, 10)) console.log('unexpected:', JSON.stringify(error));
-  const summary = { requests: sent, concurrency: CONCURRENCY, seconds, requests_per_second: sent / seconds, errors: errors.length, latency_ms: summarize(all) };
+  const concurrency = portal ? PORTAL_USERS + SHARED_USERS : CONCURRENCY;
+  const summary = { profile: PROFILE, requests: sent, concurrency, seconds, requests_per_second: sent / seconds, errors: errors.length, latency_ms: summarize(all) };
   console.log(JSON.stringify(summary));
   check(sent > 0, 'no requests were sent');
   process.exitCode = errors.length === 0 ? 0 : 1;

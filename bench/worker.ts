@@ -6,7 +6,7 @@ import worker from '../src/index';
 import { atDistance } from './distance';
 import { liveSessions, seedSessions } from './sessions';
 
-export { TenantSessions } from '../src/index';
+export { ClientBudget, TenantSessions } from '../src/index';
 
 // Random values may not be made at start-up in Workers, so the sample hash is made on first use.
 let sampleHash: Promise<string> | undefined;

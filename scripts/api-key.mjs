@@ -1,18 +1,28 @@
 // Operator CLI for application keys (X-API-Key), stored in the API_KEYS KV namespace by hash only.
-//   npm run api-key -- create --name <name> [--business <slug>] [--remote]   prints the new key alone on the last line
+//   npm run api-key -- create --name <name> [--business <slug>] [--kind publishable|server] [--remote]
+//                                                          prints the new key alone on the last line
 //   npm run api-key -- list [--remote]
 //   npm run api-key -- revoke <id> [--remote]
 import {
   API_KEY_ID_PATTERN,
+  API_KEY_KINDS,
   API_KEY_STORAGE_PREFIX as PREFIX,
   BUSINESS_PATTERN,
+  DEFAULT_API_KEY_KIND,
   DEFAULT_BUSINESS,
+  kindOf,
 } from '../src/auth/api-key-format.ts';
 import { newApiKey, putApiKeyRecord } from './lib/api-keys.mjs';
 import { fail, parseJsonOutput, wrangler } from './lib/wrangler.mjs';
 
-const USAGE = 'usage: npm run api-key -- create --name <name> [--business <slug>] | list | revoke <id>   [--remote]';
-const VALUED_OPTIONS = ['--name', '--business'];
+const USAGE = `usage: npm run api-key -- create --name <name> [--business <slug>] [--kind publishable|server] | list | revoke <id>   [--remote]
+
+  --kind publishable   (default) a key that may sit in a tenant-facing app or web page: treated as public,
+                       per-client limits use the caller's address (CF-Connecting-IP).
+  --kind server        a key kept secret on the business's own servers (a portal): its requests may name
+                       the end user's address in X-Client-Address, which then replaces the caller's
+                       address for every per-client limit.`;
+const VALUED_OPTIONS = ['--name', '--business', '--kind'];
 
 const args = process.argv.slice(2);
 const target = args.includes('--remote') ? '--remote' : '--local';
@@ -50,10 +60,12 @@ function create() {
   if (!BUSINESS_PATTERN.test(business)) {
     fail(`--business must be lower-case letters, digits and hyphens, 1 to 63 characters, not starting with a hyphen (got ${business}).`);
   }
-  const { key, storageKey, record } = newApiKey(name, business);
+  const kind = optionValue('--kind') ?? DEFAULT_API_KEY_KIND;
+  if (!API_KEY_KINDS.includes(kind)) fail(`--kind must be one of ${API_KEY_KINDS.join(', ')} (got ${kind}).`);
+  const { key, storageKey, record } = newApiKey(name, business, kind);
   putRecord(storageKey, record);
   console.log(
-    `Created key ${record.id} (${name}) of business ${business} in the ${target.slice(2)} namespace. It is shown once; store it now:`,
+    `Created ${kind} key ${record.id} (${name}) of business ${business} in the ${target.slice(2)} namespace. It is shown once; store it now:`,
   );
   console.log(key);
 }
@@ -64,7 +76,8 @@ function list() {
   for (const { metadata } of keys) {
     const state = metadata?.revokedAt ? `revoked ${metadata.revokedAt}` : 'active';
     const business = metadata?.business ?? DEFAULT_BUSINESS;
-    console.log(`${metadata?.id ?? '?'}  ${metadata?.name ?? '?'}  business ${business}  created ${metadata?.createdAt ?? '?'}  ${state}`);
+    const kind = kindOf(metadata ?? {});
+    console.log(`${metadata?.id ?? '?'}  ${metadata?.name ?? '?'}  business ${business}  ${kind}  created ${metadata?.createdAt ?? '?'}  ${state}`);
   }
 }
 

@@ -36,7 +36,7 @@ app.use(
   '/v1/*',
   cors({
     origin: '*',
-    allowHeaders: ['Content-Type', 'X-API-Key', 'X-Token', 'X-Device-Token', 'X-Request-Id'],
+    allowHeaders: ['Content-Type', 'X-API-Key', 'X-Token', 'X-Device-Token', 'X-Client-Address', 'X-Request-Id'],
     allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
     exposeHeaders: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-Request-Id', 'WWW-Authenticate'],
     maxAge: 600,

@@ -74,11 +74,18 @@ export const CHECK_HOLD_MS = 30_000;
  */
 export const CHECK_WAIT_MS = 5_000;
 
+/** The window of the per-client budgets of failed logins (src/sessions/client-budget.ts). */
+export const CLIENT_BUDGET_WINDOW_MS = 60_000;
 /**
- * The window of LOGIN_FAILURES, the Rate Limiting binding counting logins per key and client
- * address (`period` in wrangler.toml; the binding allows 10 or 60 seconds).
+ * An IPv6 /48 (65,536 /64s, one site) may fail this many times the per-client limit in a window,
+ * so a client rotating through its /64s is still bounded; a known device of the user named is exempt.
  */
-export const LOGIN_FAILURES_PERIOD_SECONDS = 60;
+export const NETWORK_BUDGET_FACTOR = 4;
+/**
+ * The window of REGISTRATIONS, the Rate Limiting binding counting registrations per key and client
+ * (`period` in wrangler.toml; the binding allows 10 or 60 seconds).
+ */
+export const REGISTRATIONS_PERIOD_SECONDS = 60;
 
 export const DEVICE_SECRET_BYTES = 32;
 /** Device tokens kept per user name; a login beyond this forgets the one used least recently. */
@@ -129,8 +136,10 @@ export interface Settings {
   passwordMinLength: number;
   /** How long a device token stays valid after the login that issued or last presented it. */
   deviceTokenTtlMs: number;
-  /** The `limit` of the LOGIN_FAILURES binding, as documented to clients; wrangler.toml sets the binding's. */
+  /** Failed logins per application key and client in a minute, across user names (src/auth/login-spraying.ts). */
   loginFailuresPerMinute: number;
+  /** The `limit` of the REGISTRATIONS binding, as documented to clients; wrangler.toml sets the binding's. */
+  registrationsPerMinute: number;
   /** A new password may not be any of the last this many, the current one included. */
   passwordHistory: number;
   /** Audit rows (changes, failed checks) are deleted this long after they were written. */
@@ -162,6 +171,7 @@ export function settingsFrom(env: object): Settings {
     passwordMinLength: Math.min(read('PASSWORD_MIN_LENGTH', 8), PASSWORD_MAX_LENGTH),
     deviceTokenTtlMs: read('DEVICE_TOKEN_TTL_DAYS', 90) * DAY_MS,
     loginFailuresPerMinute: read('LOGIN_FAILURES_PER_MINUTE', 30),
+    registrationsPerMinute: read('REGISTRATIONS_PER_MINUTE', 20),
     passwordHistory: Math.min(read('PASSWORD_HISTORY', 5), PASSWORD_HISTORY_MAX),
     // Whole days, at least one: a change reads its own audit row back within its request.
     auditRetentionMs: read('AUDIT_RETENTION_DAYS', 400) * DAY_MS,

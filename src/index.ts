@@ -3,6 +3,7 @@ import { handleQueue } from './events/consumer';
 import { pruneExpired } from './events/retention';
 import { sweepOutbox } from './events/sweep';
 
+export { ClientBudget } from './sessions/client-budget';
 export { TenantSessions } from './sessions/tenant-sessions';
 export type { AppType } from './app';
 

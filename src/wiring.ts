@@ -1,13 +1,13 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { clientAddress } from './auth/client-address';
-import { spendLoginBudget } from './auth/login-spraying';
+import { spendRegistration } from './auth/registration-limit';
 import { tokenSignerFrom } from './auth/token-signing';
-import { pepperFrom, readReplicationFrom, settingsFrom } from './config';
+import { NETWORK_BUDGET_FACTOR, pepperFrom, readReplicationFrom, settingsFrom } from './config';
 import { openDatabase, openNearestCopy } from './db/database';
 import { enqueueCommitted } from './events/publish';
 import type { AppEnv } from './http/context';
 import { logEvent } from './logging';
-import { loginThrottle, tenantSessions } from './sessions/stub';
+import { requestClient } from './http/client';
+import { clientBudget, loginThrottle, tenantSessions } from './sessions/stub';
 import type { Deps } from './tenants/deps';
 
 /** The composition root: what a workflow is given, from this request's bindings, settings, id and log. */
@@ -21,16 +21,15 @@ function depsFrom(c: Context<AppEnv>): Deps {
     business,
     sessionsOf: (tenantId) => tenantSessions(c.env, business, tenantId),
     loginThrottleOf: (userName) => loginThrottle(c.env, business, userName),
-    spendLoginBudget: () =>
-      spendLoginBudget(
-        c.env.LOGIN_FAILURES,
-        {
-          apiKeyId: c.get('apiKeyId'),
-          address: clientAddress(c.req.header('CF-Connecting-IP')),
-          perMinute: settings.loginFailuresPerMinute,
-        },
-        log,
-      ),
+    loginBudgets: () => {
+      const { client, network } = requestClient(c);
+      const limit = settings.loginFailuresPerMinute;
+      const budgets = [{ stub: clientBudget(c.env, c.get('apiKeyId'), client), limit }];
+      if (network) budgets.push({ stub: clientBudget(c.env, c.get('apiKeyId'), network), limit: limit * NETWORK_BUDGET_FACTOR });
+      return budgets;
+    },
+    spendRegistration: () =>
+      spendRegistration(c.env.REGISTRATIONS, { apiKeyId: c.get('apiKeyId'), client: requestClient(c).client }, log),
     tokens: tokenSignerFrom(c.env),
     settings,
     pepper: pepperFrom(c.env),

@@ -100,6 +100,7 @@ describe('OPTIONS on the API', () => {
     expect(reply.status).toBe(204);
     expect(reply.headers.get('Access-Control-Allow-Headers')).toMatch(/X-API-Key/i);
     expect(reply.headers.get('Access-Control-Allow-Headers')).toMatch(/X-Device-Token/i);
+    expect(reply.headers.get('Access-Control-Allow-Headers')).toMatch(/X-Client-Address/i);
   });
 
   it('should let a browser portal read Retry-After, the RateLimit headers and WWW-Authenticate of a login answer', async () => {

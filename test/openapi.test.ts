@@ -93,7 +93,7 @@ describe('GET /openapi.json', () => {
 
   it.each([
     { ...ROUTES.login, codes: ['INVALID_CREDENTIALS', 'TOO_MANY_ATTEMPTS'] },
-    { ...ROUTES.register, codes: ['USER_ALREADY_EXISTS', 'INVALID_PARAM_USER_NAME', 'INVALID_PARAM_PASSWORD'] },
+    { ...ROUTES.register, codes: ['USER_ALREADY_EXISTS', 'INVALID_PARAM_USER_NAME', 'INVALID_PARAM_PASSWORD', 'TOO_MANY_ATTEMPTS'] },
     {
       ...ROUTES.change,
       codes: [
@@ -114,6 +114,24 @@ describe('GET /openapi.json', () => {
       .map((error) => error.code);
 
     for (const code of codes) expect(documented).toContain(code);
+  });
+
+  it.each([ROUTES.login, ROUTES.register])('should document the X-Client-Address header on $method $path', async ({ path, method }) => {
+    const doc = await openApiDocument();
+
+    const parameters = (doc.paths[path][method.toLowerCase()] as { parameters?: { name: string; in: string }[] }).parameters ?? [];
+
+    expect(parameters).toContainEqual(expect.objectContaining({ name: 'X-Client-Address', in: 'header' }));
+  });
+
+  it('should document RateLimit-Policy and RateLimit on the login\'s success and refusals', async () => {
+    const doc = await openApiDocument();
+
+    const responses = doc.paths[ROUTES.login.path].post.responses as Record<string, { headers?: Record<string, unknown> }>;
+
+    for (const status of ['200', '401', '429']) {
+      expect(Object.keys(responses[status].headers ?? {})).toEqual(expect.arrayContaining(['RateLimit-Policy', 'RateLimit']));
+    }
   });
 
   it.each(OPERATIONS)('should document a 2xx success response on $method $path', async ({ path, method }) => {

@@ -10,16 +10,16 @@ import {
 } from '../../src/auth/api-key-format.ts';
 import { wrangler } from './wrangler.mjs';
 
-/** A fresh key of `business` (the default business when not given) and the KV entry that represents it. */
-export function newApiKey(name, business) {
+/** A fresh key of `business` and `kind` (the defaults when not given) and the KV entry that represents it. */
+export function newApiKey(name, business, kind) {
   const key = `${API_KEY_TEXT_PREFIX}${randomBytes(API_KEY_SECRET_BYTES).toString('base64url')}`;
   const hash = createHash('sha256').update(key).digest('hex');
-  return { key, storageKey: apiKeyStorageKey(hash), record: newApiKeyRecord(hash, name, new Date(), business) };
+  return { key, storageKey: apiKeyStorageKey(hash), record: newApiKeyRecord(hash, name, new Date(), business, kind) };
 }
 
 /** Writes a key record with wrangler; `location` is e.g. ['--local'] or ['--remote']. Returns the exit status. */
 export function putApiKeyRecord(storageKey, record, location) {
-  const metadata = { id: record.id, name: record.name, business: record.business, createdAt: record.createdAt, revokedAt: record.revokedAt };
+  const metadata = { id: record.id, name: record.name, business: record.business, kind: record.kind, createdAt: record.createdAt, revokedAt: record.revokedAt };
   return wrangler(
     ['kv', 'key', 'put', storageKey, JSON.stringify(record), '--metadata', JSON.stringify(metadata), '--binding', 'API_KEYS', ...location],
     { capture: true },

@@ -29,18 +29,19 @@ export const memoryFolder = () => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir(
 
 /**
  * Starts `script` (a worker entry) on 127.0.0.1:`port`, its store in a new folder under `storeIn`;
- * returns its base URL, a fresh key, the folder of its store (for the CLIs' --persist-to) and stop().
- * `projectDir` serves another checkout of the project (its wrangler.toml and sources). `seed`, given
- * the store's folder once it is migrated and before the server opens it, may write into it.
+ * returns its base URL, a fresh key (of `keyKind`, publishable unless given), the folder of its
+ * store (for the CLIs' --persist-to) and stop(). `projectDir` serves another checkout of the project
+ * (its wrangler.toml and sources). `seed`, given the store's folder once it is migrated and before
+ * the server opens it, may write into it.
  */
-export async function startLocalServer({ script, port, storeIn = tmpdir(), projectDir, seed }) {
+export async function startLocalServer({ script, port, storeIn = tmpdir(), projectDir, seed, keyKind }) {
   const state = mkdtempSync(join(storeIn, 'storegister-'));
   const base = `http://127.0.0.1:${port}`;
   const store = ['--persist-to', state, ...(projectDir ? ['--cwd', projectDir] : [])];
   const local = ['--local', ...store];
   check(wrangler(['d1', 'migrations', 'apply', 'DB', ...local], { capture: true }).status === 0, 'migrations failed');
 
-  const { key: apiKey, storageKey, record } = newApiKey('local-run');
+  const { key: apiKey, storageKey, record } = newApiKey('local-run', undefined, keyKind);
   check(putApiKeyRecord(storageKey, record, local) === 0, 'could not store the key');
   await seed?.(state);
 
@@ -92,3 +93,6 @@ export function summarize(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
 }
+
+/** A random address of TEST-NET-2 (RFC 5737), as a portal names one of its end users in X-Client-Address. */
+export const endUserAddress = () => `198.51.100.${1 + Math.floor(Math.random() * 254)}`;

@@ -6,6 +6,7 @@ import {
   API_KEY_TEXT_PREFIX,
   apiKeyStorageKey,
   businessOf,
+  kindOf,
   newApiKeyRecord,
 } from './api-key-format';
 import { randomBytes, sha256Hex, toBase64Url } from './encoding';
@@ -25,6 +26,7 @@ describe('application key format', () => {
       id: hash.slice(0, 16),
       name: 'ops',
       business: 'default',
+      kind: 'publishable',
       createdAt: '2026-01-02T03:04:05.000Z',
       revokedAt: null,
     });
@@ -43,5 +45,15 @@ describe('application key format', () => {
   ])('should read the business of $case as $expected', ({ business, expected }) => {
     const record = { ...newApiKeyRecord('0'.repeat(64), 'ops', new Date()), business };
     expect(businessOf(record)).toBe(expected);
+  });
+
+  it.each([
+    { case: 'a record made before kinds', kind: undefined, expected: 'publishable' },
+    { case: 'a server key', kind: 'server', expected: 'server' },
+    { case: 'a publishable key', kind: 'publishable', expected: 'publishable' },
+    { case: 'an unknown kind', kind: 'admin', expected: 'publishable' },
+  ])('should read the kind of $case as $expected', ({ kind, expected }) => {
+    const record = { ...newApiKeyRecord('0'.repeat(64), 'ops', new Date()), kind } as Parameters<typeof kindOf>[0];
+    expect(kindOf(record)).toBe(expected);
   });
 });

@@ -21,12 +21,23 @@ export const BUSINESS_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** The business of keys created without `--business`, and of records made before keys named one. */
 export const DEFAULT_BUSINESS = 'default';
 
+/**
+ * `publishable` keys may sit in a tenant-facing app, so they are public: per-client limits use the
+ * caller's address. `server` keys stay on a business's servers, which may name the end user's
+ * address in X-Client-Address. Records made before kinds are publishable.
+ */
+export const API_KEY_KINDS = ['publishable', 'server'] as const;
+export type ApiKeyKind = (typeof API_KEY_KINDS)[number];
+export const DEFAULT_API_KEY_KIND: ApiKeyKind = 'publishable';
+
 /** What KV holds for each key, as its value and again as its metadata; the key itself is never stored. */
 export interface ApiKeyRecord {
   id: string;
   name: string;
   /** Absent in records made before businesses: those belong to DEFAULT_BUSINESS. */
   business?: string;
+  /** Absent in records made before kinds: those are publishable. */
+  kind?: ApiKeyKind;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -36,8 +47,19 @@ export const apiKeyStorageKey = (keyHash: string): string => `${API_KEY_STORAGE_
 /** A prefix of the hash, so `revoke <id>` finds the key with one KV list by prefix. */
 export const apiKeyIdFromHash = (keyHash: string): string => keyHash.slice(0, 16);
 
-export function newApiKeyRecord(keyHash: string, name: string, createdAt: Date, business = DEFAULT_BUSINESS): ApiKeyRecord {
-  return { id: apiKeyIdFromHash(keyHash), name, business, createdAt: createdAt.toISOString(), revokedAt: null };
+export function newApiKeyRecord(
+  keyHash: string,
+  name: string,
+  createdAt: Date,
+  business = DEFAULT_BUSINESS,
+  kind: ApiKeyKind = DEFAULT_API_KEY_KIND,
+): ApiKeyRecord {
+  return { id: apiKeyIdFromHash(keyHash), name, business, kind, createdAt: createdAt.toISOString(), revokedAt: null };
+}
+
+/** The kind of a stored record: only a record that says `server` is one; anything else is publishable. */
+export function kindOf(record: Pick<ApiKeyRecord, 'kind'>): ApiKeyKind {
+  return record.kind === 'server' ? 'server' : DEFAULT_API_KEY_KIND;
 }
 
 /** The business a stored record belongs to, or null when the record names one that is malformed. */

@@ -26,10 +26,14 @@ async function ask<T>(question: () => Promise<unknown>): Promise<T> {
   }
 }
 
-/** Admits a login check in the user name's login object, or throws TOO_MANY_ATTEMPTS (with Retry-After). */
-export async function beginLoginCheck(throttle: Stub, request: LoginCheckRequest) {
+/**
+ * Admits a login check in the user name's login object, or throws TOO_MANY_ATTEMPTS (with
+ * Retry-After) while its counter is locked, or `refusal` when only a known device was welcome.
+ */
+export async function beginLoginCheck(throttle: Stub, request: LoginCheckRequest, refusal?: () => ApiError) {
   const admission = await ask<LoginAdmission>(() => throttle.beginLogin(request));
   if (admission.outcome === 'locked') throw tooManyAttempts(admission.retryAfterSeconds);
+  if (admission.outcome === 'unknownDevice') throw refusal?.() ?? tooManyAttempts(1);
   return admission;
 }
 

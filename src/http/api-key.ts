@@ -3,7 +3,7 @@ import { API_KEY_CACHE_TTL_SECONDS, MAX_CREDENTIAL_HEADER_CHARS } from '../confi
 import type { AppEnv } from './context';
 import { ApiError } from '../errors';
 import { logEvent } from '../logging';
-import { API_KEY_PATTERN, apiKeyStorageKey, businessOf, type ApiKeyRecord } from '../auth/api-key-format';
+import { API_KEY_PATTERN, apiKeyStorageKey, businessOf, kindOf, type ApiKeyRecord } from '../auth/api-key-format';
 import { keyRefused } from '../auth/unauthorized';
 import { sha256Hex } from '../auth/encoding';
 
@@ -36,6 +36,7 @@ export function requireApiKey() {
     const business = businessOf(record);
     if (!business) throw new ApiError('SOMETHING_WENT_WRONG', { cause: new Error(`key ${record.id} names a malformed business`) });
     c.set('apiKeyId', record.id);
+    c.set('apiKeyKind', kindOf(record));
     c.set('business', business);
     await next();
   });

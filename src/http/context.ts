@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { ApiKeyKind } from '../auth/api-key-format';
 import type { PresentedSession, SessionIdentity } from '../auth/session-token';
 import type { LoggedEvent } from '../logging';
 import type { TenantRead } from '../tenants/change-read';
@@ -10,6 +11,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     apiKeyId: string;
+    /** Whether the key may name the end user's address in X-Client-Address (src/http/client.ts). */
+    apiKeyKind: ApiKeyKind;
     /** The business of the request's key: the only tenants the request may see. */
     business: string;
     session: SessionIdentity;

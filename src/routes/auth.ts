@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { loginRateLimitPolicy } from '../auth/login-spraying';
+import { loginRateLimit, loginRateLimitPolicy } from '../auth/login-spraying';
+import { CLIENT_ADDRESS_HEADER } from '../http/client';
 import { secured } from '../http/secured';
 import { settingsFrom } from '../config';
 import { depsOf, type AppEnv } from '../http/context';
@@ -19,13 +20,30 @@ import { logOut } from '../tenants/logout';
 import { registerTenant } from '../tenants/register';
 import { jsonBody, throwOnInvalid } from '../http/validate';
 
+/** The end user's address a server key may name; documented on every route with a per-client limit. */
+const CLIENT_ADDRESS_PARAMETER = {
+  name: CLIENT_ADDRESS_HEADER,
+  in: 'header' as const,
+  required: false,
+  description:
+    'Only through a `server` key (a portal calling for its users): the end user\'s IPv4 or IPv6 address, which then ' +
+    'replaces the caller\'s address (CF-Connecting-IP) for every per-client limit of this request. Anything but one ' +
+    'plain address answers 400 FAILED. Through a `publishable` key it is ignored, whatever it holds.',
+  schema: { type: 'string' as const, example: '198.51.100.23' },
+};
+
 const registerRoute = createRoute({
   method: 'post',
   path: '/v1/register',
   operationId: 'register',
   tags: ['Authentication'],
   summary: 'Register a tenant with login credentials',
+  description:
+    'Registrations are counted per application key and client address (see X-Client-Address): beyond ' +
+    'REGISTRATIONS_PER_MINUTE (default 20) in a minute, register answers 429 TOO_MANY_ATTEMPTS with Retry-After ' +
+    'before any password is hashed.',
   ...secured('apiKey', jsonBody()),
+  parameters: [CLIENT_ADDRESS_PARAMETER],
   request: jsonRequest(RegisterBody),
   responses: {
     201: jsonContent(envelopeOf(TenantId, 'RegisterResponse', EXAMPLE_TENANT_ID), 'The tenant was created; data is its id.'),
@@ -38,6 +56,7 @@ const registerRoute = createRoute({
       'FAILED',
       'UNAUTHORIZED',
       'USER_ALREADY_EXISTS',
+      'TOO_MANY_ATTEMPTS',
       'SOMETHING_WENT_WRONG',
     ]),
     ...BODY_REJECTIONS,
@@ -45,18 +64,18 @@ const registerRoute = createRoute({
 });
 
 /** The spraying limit's headers (IETF draft-ietf-httpapi-ratelimit-headers), on the answers of a login that was judged. */
-const RATE_LIMIT_POLICY = z.object({
+const RATE_LIMIT_HEADERS = z.object({
   'RateLimit-Policy': z.string().openapi({
     description:
-      'The limit on logins per application key and client address across all user names: q logins in w seconds ' +
-      '(LOGIN_FAILURES_PER_MINUTE). Logins presenting a valid X-Device-Token of the user named do not count.',
+      'The limit on failed logins per application key and client address across all user names: q failures in w ' +
+      'seconds (LOGIN_FAILURES_PER_MINUTE). Successful logins do not count.',
     example: '"failed-logins";q=30;w=60',
   }),
-});
-const RATE_LIMIT_REFUSED = z.object({
-  RateLimit: z.string().optional().openapi({
-    description: 'Only when that limit refused the login: nothing remains (r=0) for at most t seconds.',
-    example: '"failed-logins";r=0;t=60',
+  RateLimit: z.string().openapi({
+    description:
+      'What is left of that limit for this client: r failures (0 once it refuses) for t more seconds. An IPv6 ' +
+      'client also shares its /48\'s limit, four times as large; the tighter of the two is shown.',
+    example: '"failed-logins";r=29;t=60',
   }),
 });
 
@@ -71,10 +90,13 @@ const loginRoute = createRoute({
     'X-Device-Token of that user, per device; for every other client, together. After MAX_FAILED_ATTEMPTS ' +
     '(default 5) in FAILED_ATTEMPT_WINDOW_MINUTES the counted party is refused with 429 and Retry-After, the ' +
     'correct password included; a lockout of the clients without a device token never refuses a known device. ' +
-    'Logins without a valid device token of the user named also spend the key and client address\'s budget of ' +
-    'LOGIN_FAILURES_PER_MINUTE (default 30) a minute; beyond it they answer 429 with RateLimit headers.',
+    'Failed logins are also counted per application key and client address (see X-Client-Address) across user ' +
+    'names: beyond LOGIN_FAILURES_PER_MINUTE (default 30) in a minute (an IPv6 /48: four times as many), that ' +
+    'client\'s logins answer 429 with Retry-After, except from a known device of the user named. Successful ' +
+    'logins never count. Every judged login carries RateLimit-Policy and RateLimit.',
   ...secured('apiKey', jsonBody()),
   parameters: [
+    CLIENT_ADDRESS_PARAMETER,
     {
       name: 'X-Device-Token',
       in: 'header',
@@ -105,9 +127,10 @@ const loginRoute = createRoute({
     },
     // Failures come also before a login is judged (a missing key), without the policy.
     {
-      200: RATE_LIMIT_POLICY,
-      401: RATE_LIMIT_POLICY.partial(),
-      429: RATE_LIMIT_POLICY.partial().extend(RATE_LIMIT_REFUSED.shape),
+      200: RATE_LIMIT_HEADERS,
+      401: RATE_LIMIT_HEADERS.partial(),
+      429: RATE_LIMIT_HEADERS.partial(),
+      500: RATE_LIMIT_HEADERS.partial(),
     },
   ),
 });
@@ -135,7 +158,9 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnInvalid 
   .openapi(loginRoute, async (c) => {
     // On every answer of the handler, failures included: the limit applies to the client whatever happens.
     c.header('RateLimit-Policy', loginRateLimitPolicy(settingsFrom(c.env).loginFailuresPerMinute));
-    const result = await logIn(depsOf(c), c.req.valid('json'), c.req.header('X-Device-Token'));
+    const result = await logIn(depsOf(c), c.req.valid('json'), c.req.header('X-Device-Token'), (left) =>
+      c.header('RateLimit', loginRateLimit(left)),
+    );
     return c.json(successEnvelope(result), 200);
   })
 

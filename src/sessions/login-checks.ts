@@ -16,6 +16,11 @@ export interface LoginCheckRequest {
   /** The tenant the user name belongs to in the business, or null when there is none. */
   tenantId: string | null;
   device?: devices.PresentedDevice;
+  /**
+   * The client's spraying budget refused it (auth/login-spraying.ts): only a known device of this
+   * user may be admitted; anyone else is turned away before holding any place in a counter.
+   */
+  knownDeviceOnly?: boolean;
 }
 
 export interface LoginScope {

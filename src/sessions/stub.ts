@@ -1,4 +1,5 @@
 import { stubOptions } from './location';
+import type { ClientBudget } from './client-budget';
 import type { TenantSessions } from './tenant-sessions';
 
 // Business slugs hold no colon (BUSINESS_PATTERN), so no two (business, name) pairs share an object name.
@@ -16,4 +17,10 @@ export function tenantSessions(env: Env, business: string, tenantId: string): Du
 export function loginThrottle(env: Env, business: string, userName: string): DurableObjectStub<TenantSessions> {
   const namespace = env.TENANT_SESSIONS as DurableObjectNamespace<TenantSessions>;
   return namespace.get(namespace.idFromName(`login:${business}:${userName}`), stubOptions(env));
+}
+
+/** The budget of failed logins of one client (an address, a /64 or a /48) through one application key. */
+export function clientBudget(env: Env, apiKeyId: string, client: string): DurableObjectStub<ClientBudget> {
+  const namespace = env.CLIENT_BUDGETS as DurableObjectNamespace<ClientBudget>;
+  return namespace.get(namespace.idFromName(`client-budget:${apiKeyId}:${client}`), stubOptions(env));
 }

@@ -17,7 +17,7 @@ import { migrateStorage } from './storage-schema';
 type Locked = Extract<attempts.Reservation, { outcome: 'locked' }>;
 
 /** Admitted to check the password: the check's id and the counter it is charged to. */
-export type LoginAdmission = ({ outcome: 'admitted'; checkId: string } | Locked) & logins.LoginScope;
+export type LoginAdmission = ({ outcome: 'admitted'; checkId: string } | Locked | { outcome: 'unknownDevice' }) & logins.LoginScope;
 export type ChangeAdmission =
   | { outcome: 'admitted'; checkId: string }
   | Locked
@@ -100,11 +100,13 @@ export class TenantSessions extends DurableObject<Env> {
 
   /**
    * Admits one login check, charged to the presenting device or to the untrusted clients (see
-   * login-checks.ts), or refuses it while that counter is locked out. Waits while checks in flight
+   * login-checks.ts), or refuses it while that counter is locked out, or (`unknownDevice`) when
+   * only a known device may be admitted and the client is not one. Waits while checks in flight
    * hold what is left of the budget.
    */
   async beginLogin(request: logins.LoginCheckRequest): Promise<LoginAdmission> {
     const charged = logins.scopeOf(this.sql, request, Date.now());
+    if (request.knownDeviceOnly && !charged.knownDevice) return { outcome: 'unknownDevice', ...charged };
     const admission = await this.admit((now) => {
       const reserved = attempts.reserve(this.sql, charged.scope, now, this.settings);
       const { reservation } = reserved;

@@ -1,3 +1,4 @@
+import type { SprayBudget } from '../auth/login-spraying';
 import type { TokenSigner } from '../auth/token-signing';
 import type { Peppers, Settings } from '../config';
 import type { EventMessage } from '../security-events';
@@ -17,8 +18,13 @@ export interface Deps {
   sessionsOf(tenantId: string): DurableObjectStub<TenantSessions>;
   /** The Durable Object counting failed logins and holding device tokens for one user name of the business, whether or not such a tenant exists. */
   loginThrottleOf(userName: string): DurableObjectStub<TenantSessions>;
-  /** Spends one login of the key and client address's budget (auth/login-spraying.ts), or throws TOO_MANY_ATTEMPTS. */
-  spendLoginBudget(): Promise<void>;
+  /**
+   * The key and client's budgets of failed logins (auth/login-spraying.ts): the client's, and its
+   * IPv6 /48's. Throws FAILED when a server key names a malformed X-Client-Address.
+   */
+  loginBudgets(): SprayBudget[];
+  /** Spends one registration of the key and client's budget (auth/registration-limit.ts), or throws TOO_MANY_ATTEMPTS or FAILED. */
+  spendRegistration(): Promise<void>;
   /** Signs and verifies session and device tokens under the deployment's TOKEN_SIGNING_KEY. */
   tokens: TokenSigner;
   settings: Settings;

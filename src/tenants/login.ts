@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { beginLoginCheck } from '../auth/attempts';
+import { admitToSpray, settleSpray, sprayRefusal, type SprayCheck } from '../auth/login-spraying';
 import { issueDeviceToken, parseDeviceToken } from '../auth/device-token';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, newPasswordSalt, verifyPassword } from '../auth/password';
 import { issueToken } from '../auth/session-token';
@@ -7,13 +8,14 @@ import type { Tenant } from '../db/schema';
 import { ApiError } from '../errors';
 import type { LoginBody, LoginResult } from '../schemas';
 import type { CheckResult } from '../sessions/attempt-counter';
+import type { BudgetLeft } from '../sessions/client-budget';
 import type { LoginCheckOutcome } from '../sessions/login-checks';
 import type { Deps } from './deps';
 import { findTenantByUserName, recordAuditEvent, upgradePasswordHash } from '../db/tenants';
 
 type LoginDeps = Pick<
   Deps,
-  'db' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'spendLoginBudget' | 'tokens' | 'settings' | 'pepper' | 'requestId' | 'log'
+  'db' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'loginBudgets' | 'tokens' | 'settings' | 'pepper' | 'requestId' | 'log'
 >;
 
 type Credentials = z.output<typeof LoginBody>;
@@ -26,45 +28,63 @@ interface DeviceGrant {
 }
 
 /**
- * Checks the credentials within the user name's failed-login budget of the key's business (the
- * presenting device's own, for a known device) and, unless from a known device, within the key and
- * client's budget across user names; then opens a session. Unknown users, disabled ones and wrong
- * passwords get the same answer after the same work.
+ * Checks the credentials within the key and client's budget of failed logins across user names
+ * (which refuses nobody but the client, and never a known device of the user named) and within the
+ * user name's failed-login budget of the key's business (the presenting device's own, for a known
+ * device); then opens a session. Unknown users, disabled ones and wrong passwords get the same
+ * answer after the same work. `judged` is told what is left of the client's budget whenever it changes.
  */
 export async function logIn(
   deps: LoginDeps,
   credentials: Credentials,
   deviceToken: string | undefined,
+  judged: (left: BudgetLeft) => void,
 ): Promise<z.output<typeof LoginResult>> {
   // Without the signing key no token can be checked or issued: fail before any storage is touched.
   deps.tokens.requireKey();
   // A device token the service did not issue for this user name is no token at all, decided here.
   const presented = await parseDeviceToken(deps.tokens, deps.business, credentials.userName, deviceToken);
-  // Without a device token nothing can exempt the login: spend before any storage is read.
-  if (!presented) await deps.spendLoginBudget();
-  const tenant = await findTenantByUserName(deps.db, deps.business, credentials.userName);
+  // Before the login object is asked, whatever X-Device-Token holds; the tenant read overlaps it.
+  const [spray, tenant] = await sprayCheckedRead(
+    admitToSpray(deps.loginBudgets()),
+    findTenantByUserName(deps.db, deps.business, credentials.userName),
+  );
+  judged(spray.left);
+  const refused = spray.refusedFor !== undefined;
+  if (refused && !presented) throw sprayRefusal(spray, deps.log);
   const throttle = deps.loginThrottleOf(credentials.userName);
-  const check = await beginLoginCheck(throttle, { business: deps.business, tenantId: tenant?.id ?? null, device: presented });
+  const check = await beginLoginCheck(
+    throttle,
+    { business: deps.business, tenantId: tenant?.id ?? null, device: presented, ...(refused ? { knownDeviceOnly: true } : {}) },
+    () => sprayRefusal(spray, deps.log),
+  ).catch(async (error: unknown) => {
+    await settleSpray(spray, false);
+    throw error;
+  });
   let result: CheckResult = 'abandoned';
   let device: DeviceGrant | undefined;
   let loggedIn: LoginableTenant;
   try {
-    // A refusal here leaves the check abandoned: it counts as nothing against the user.
-    if (presented && !check.knownDevice) await deps.spendLoginBudget();
     loggedIn = await verifyCredentials(deps, tenant, credentials.password);
     result = 'verified';
     device = check.knownDevice && presented ? renewDevice(deps, presented.token, presented.id) : await newDevice(deps, loggedIn.id, credentials.userName);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') result = 'failed';
-    await throttle.finishLogin({ ...check, result, device: device?.stored });
+    const [, left] = await Promise.all([
+      throttle.finishLogin({ ...check, result, device: device?.stored }),
+      settleSpray(spray, result === 'failed'),
+    ]);
+    judged(left);
     throw error;
   }
-  // The login object, the tenant's object and D1 are independent: told at once, one round trip.
-  const [, , { token, expiresAt }] = await Promise.all([
+  // The login object, the client's budget, the tenant's object and D1 are independent: told at once, one round trip.
+  const [, left, , { token, expiresAt }] = await Promise.all([
     throttle.finishLogin({ ...check, result, device: device.stored }),
+    settleSpray(spray, false),
     upgradeWeakHash(deps, loggedIn, credentials.password),
     openSession(deps, loggedIn),
   ]);
+  judged(left);
   return {
     token,
     expiresAt: new Date(expiresAt).toISOString(),
@@ -77,6 +97,20 @@ export async function logIn(
       phoneNumber: loggedIn.phoneNumber,
     },
   };
+}
+
+/**
+ * Both answers, or the first failure; a check the client's budget admitted for a read that then
+ * failed is freed, uncounted.
+ */
+async function sprayCheckedRead<T>(asked: Promise<SprayCheck>, read: Promise<T>): Promise<[SprayCheck, T]> {
+  const [spray, tenant] = await Promise.allSettled([asked, read]);
+  if (spray.status === 'rejected') throw spray.reason;
+  if (tenant.status === 'rejected') {
+    await settleSpray(spray.value, false).catch(() => undefined);
+    throw tenant.reason;
+  }
+  return [spray.value, tenant.value];
 }
 
 /** The tenant whose password this is, or INVALID_CREDENTIALS after an audit row. */

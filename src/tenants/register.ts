@@ -8,9 +8,11 @@ import { createTenant } from '../db/tenants';
 
 /** Creates a tenant of the key's business with login credentials; returns the new tenant's id. */
 export async function registerTenant(
-  deps: Pick<Deps, 'db' | 'business' | 'settings' | 'pepper' | 'log'>,
+  deps: Pick<Deps, 'db' | 'business' | 'settings' | 'pepper' | 'log' | 'spendRegistration'>,
   registration: z.output<typeof RegisterBody>,
 ): Promise<string> {
+  // Before any hashing or strength estimate: a refused registration costs nothing.
+  await deps.spendRegistration();
   const violation = await findPasswordPolicyViolation(registration.password, deps.settings.passwordMinLength, {
     ...registration,
     business: deps.business,

@@ -84,14 +84,13 @@ export function faultyD1(plan: D1FaultPlan, real: D1Database = env.DB): D1Databa
 
 type RpcCall = (...args: unknown[]) => unknown;
 
-/** The real Durable Object namespace, whose stubs send each RPC call through `around` (given the method name and the real call). */
-function interceptedDurableObjects(around: (method: string, call: RpcCall) => RpcCall): Env['TENANT_SESSIONS'] {
-  const real = env.TENANT_SESSIONS;
+/** A Durable Object namespace, whose stubs send each RPC call through `around` (given the method name and the real call). */
+function interceptedDurableObjects<N extends object>(around: (method: string, call: RpcCall) => RpcCall, real: N): N {
   return new Proxy(real, {
     get(target, property) {
       if (property === 'get') {
         return (id: DurableObjectId) => {
-          const stub = target.get(id);
+          const stub = (target as unknown as DurableObjectNamespace).get(id);
           return new Proxy(stub, {
             get(stubTarget, method) {
               // RPC stubs answer every property with a remote method, so forward calls instead of binding.
@@ -107,8 +106,8 @@ function interceptedDurableObjects(around: (method: string, call: RpcCall) => Rp
   });
 }
 
-/** The real Durable Object namespace, whose stubs throw on the named RPC methods (the first N calls, or always). */
-export function faultyDurableObjects(methods: string[], times = Infinity): Env['TENANT_SESSIONS'] {
+/** Stubs of `real` that throw on the named RPC methods (the first N calls, or always). */
+function throwingDurableObjects<N extends object>(real: N, methods: string[], times: number): N {
   let remaining = times;
   return interceptedDurableObjects((method, call) => {
     if (!methods.includes(method) || remaining <= 0) return call;
@@ -116,8 +115,16 @@ export function faultyDurableObjects(methods: string[], times = Infinity): Env['
       remaining--;
       throw new Error(`Durable Object unavailable (injected at ${method})`);
     };
-  });
+  }, real);
 }
+
+/** The real TENANT_SESSIONS namespace, whose stubs throw on the named RPC methods (the first N calls, or always). */
+export const faultyDurableObjects = (methods: string[], times = Infinity): Env['TENANT_SESSIONS'] =>
+  throwingDurableObjects(env.TENANT_SESSIONS, methods, times);
+
+/** The real CLIENT_BUDGETS namespace, whose stubs throw on the named RPC methods (the first N calls, or always). */
+export const faultyClientBudgets = (methods: string[], times = Infinity): Env['CLIENT_BUDGETS'] =>
+  throwingDurableObjects(env.CLIENT_BUDGETS, methods, times);
 
 /**
  * The real Durable Object namespace, whose stubs hold every call of `method` until `release()`:
@@ -135,7 +142,7 @@ export function pausedDurableObjects(method: string) {
       await released;
       return call(...args);
     };
-  });
+  }, env.TENANT_SESSIONS);
   return { namespace, reached, release };
 }
 
@@ -150,9 +157,12 @@ export function failingKv(): KVNamespace {
   });
 }
 
-/** A LOGIN_FAILURES binding whose budget is spent: every login it is asked about is refused. */
-export function spentLoginBudget(): RateLimit {
-  return { limit: async () => ({ success: false }) };
+/** A CLIENT_BUDGETS namespace whose budgets are spent: every login they are asked about is refused. */
+export function spentLoginBudget(): Env['CLIENT_BUDGETS'] {
+  return interceptedDurableObjects(
+    (method, call) => (method === 'admit' ? async () => ({ outcome: 'refused', retryAfterSeconds: 60 }) : call),
+    env.CLIENT_BUDGETS,
+  );
 }
 
 export const envWith = (overrides: Partial<Env>): Env => ({ ...env, ...overrides });

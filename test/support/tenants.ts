@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { apiKeyStorageKey, DEFAULT_BUSINESS, newApiKeyRecord } from '../../src/auth/api-key-format';
+import { apiKeyStorageKey, DEFAULT_BUSINESS, newApiKeyRecord, type ApiKeyKind } from '../../src/auth/api-key-format';
 import { sha256Hex } from '../../src/auth/encoding';
 import { apiKeyText, changeBody, loginBody, strongPassword, uniqueEmail, unknownApiKey, unknownUserName, type ChangeBody } from './builders';
 import { expectSuccess } from './envelope';
@@ -8,13 +8,13 @@ import { ROUTES } from './routes';
 import { rememberSecret } from './secret-watch';
 
 /**
- * Puts a fresh application key of `business` (default: the default business) into KV the way the
- * operator CLI does (value and metadata), and returns the raw key.
+ * Puts a fresh application key of `business` (default: the default business) and `kind` (default:
+ * publishable) into KV the way the operator CLI does (value and metadata), and returns the raw key.
  */
-export async function createApiKey(options: { revoked?: boolean; business?: string } = {}): Promise<string> {
+export async function createApiKey(options: { revoked?: boolean; business?: string; kind?: ApiKeyKind } = {}): Promise<string> {
   const key = rememberSecret(apiKeyText());
   const hash = await sha256Hex(key);
-  const record = newApiKeyRecord(hash, 'test', new Date(), options.business);
+  const record = newApiKeyRecord(hash, 'test', new Date(), options.business, options.kind);
   if (options.revoked) record.revokedAt = record.createdAt;
   await env.API_KEYS.put(apiKeyStorageKey(hash), JSON.stringify(record), { metadata: record });
   return key;
