@@ -95,6 +95,8 @@ function expectBudgets(world: World): void {
     expect(device.failuresThisWindow, 'checked guesses of one device in a window').toBeLessThanOrEqual(MAX);
   }
   expect(world.untrustedFailures, 'checked guesses of clients without a device token in a window').toBeLessThanOrEqual(MAX);
+  expect(world.preChangeFailures, 'checked guesses of device tokens issued before the last change, together').toBeLessThanOrEqual(MAX);
+  expect(world.stolen.wrongGuesses, "checked guesses of a session over its whole life").toBeLessThanOrEqual(MAX);
 }
 
 /** What a stolen session can send besides a right password, each refused. */
@@ -163,7 +165,7 @@ class OwnerChangesUnderFire implements Command {
     const reply = await changePassword(world.owner, world.ownerSession.token, body);
     for (const junk of sent) junk.finish();
     countStolen(world, await Promise.all(sent.map((junk) => junk.reply)));
-    if (reply.status !== 200) return;
+    expect(reply.status, `the owner's correct change answers 200 on the first try: ${reply.text}`).toBe(200);
 
     world.owner.password = newPassword;
     world.changes++;
@@ -345,6 +347,7 @@ const commands = [
   // Wrong guesses are the ones a budget counts: a few at a time, so that windows pass in between.
   fc.integer({ min: 1, max: 4 }).map((count) => new StolenSessionGuesses(count)),
   fc.integer({ min: 1, max: 4 }).map((count) => new StolenSessionGuesses(count)),
+  fc.integer({ min: 1, max: 4 }).map((count) => new ThiefCollectsDevices(count)),
   fc.integer({ min: 1, max: 4 }).map((count) => new ThiefCollectsDevices(count)),
   fc.array(fc.nat(), { minLength: 1, maxLength: 6 }).map((picks) => new ThiefGuessesWithDevices(picks)),
   fc.array(fc.nat(), { minLength: 1, maxLength: 6 }).map((picks) => new ThiefGuessesWithDevices(picks)),

@@ -43,7 +43,7 @@ export async function beginChangeCheck(
   presented: PresentedSession,
   change: Omit<PendingChange, 'keepSessionId'>,
   log: Log,
-): Promise<{ checkId: string }> {
+): Promise<{ checkId: string; deviceId: string | null }> {
   const admission = await ask<ChangeAdmission>(() => sessions.beginChange(presented, change));
   if (admission.outcome === 'unauthorized') {
     log('warn', 'auth.session.rejected', { reason: 'unknown_or_expired', tenantId: presented.tenantId });

@@ -69,6 +69,8 @@ const loginRoute = createRoute({
     'X-Device-Token of that user, per device; for every other client, together. After MAX_FAILED_ATTEMPTS ' +
     '(default 5) in FAILED_ATTEMPT_WINDOW_MINUTES the counted party is refused with 429 and Retry-After, the ' +
     'correct password included; a lockout of the clients without a device token never refuses a known device. ' +
+    'Device tokens issued before the last password change share one such budget until each logs in with the new ' +
+    'password, except the device whose session made the change. ' +
     'Logins without a valid device token of the user named also spend the key and client address\'s budget of ' +
     'LOGIN_FAILURES_PER_MINUTE (default 30) a minute; beyond it they answer 429 with RateLimit headers.',
   ...secured('apiKey', jsonBody()),
