@@ -28,6 +28,10 @@ export default defineConfig(async () => ({
                 // A secret when deployed; the tests sign with the same development key as `npm start`.
                 TOKEN_SIGNING_KEY: DEV_TOKEN_SIGNING_KEY,
                 TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
+                // npm run test:adversarial: how many sequences the adversarial model runs, and which to replay.
+                ADVERSARIAL_RUNS: process.env.ADVERSARIAL_RUNS ?? '',
+                ADVERSARIAL_SEED: process.env.ADVERSARIAL_SEED ?? '',
+                ADVERSARIAL_PATH: process.env.ADVERSARIAL_PATH ?? '',
               },
             },
           }),

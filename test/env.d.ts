@@ -5,6 +5,9 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       REPLICA_DB: D1Database;
+      ADVERSARIAL_RUNS: string;
+      ADVERSARIAL_SEED: string;
+      ADVERSARIAL_PATH: string;
     }
   }
   // Worker secrets when deployed (src/config.ts, tokenSigningKeysFrom), so not in the generated

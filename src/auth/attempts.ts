@@ -48,7 +48,7 @@ export async function beginChangeCheck(
   presented: PresentedSession,
   change: Omit<PendingChange, 'keepSessionId'>,
   log: Log,
-): Promise<{ checkId: string }> {
+): Promise<{ checkId: string; deviceId: string | null }> {
   const admission = await ask<ChangeAdmission>(() => sessions.beginChange(presented, change));
   if (admission.outcome === 'unauthorized') {
     const reason = admission.reason === 'absent' ? 'unknown' : admission.reason;

@@ -28,6 +28,11 @@ export const tenants = sqliteTable(
     concurrencyStamp: text('concurrency_stamp'),
     concurrencyStampIssuedAt: integer('concurrency_stamp_issued_at'),
     passwordChangedAt: integer('password_changed_at'),
+    /**
+     * The device token id of the session that made the last change: that device keeps its own
+     * failed-login budget, while the tokens issued before the change share one (docs/throttling.md).
+     */
+    passwordChangedByDevice: text('password_changed_by_device'),
     createdAt: integer('created_at').notNull(),
   },
   // User names are unique within a business: the same email may register with two businesses.

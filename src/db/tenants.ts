@@ -85,6 +85,8 @@ export interface PasswordChange {
   historyKept: number;
   /** Replaces the consumed stamp, so a replay finds nothing to match. */
   rotatedStamp: string;
+  /** The device the changing session was opened from, or null when it was opened from none we know. */
+  changedByDevice: string | null;
   now: number;
   requestId: string;
   /** `tenant.password_changed`, written to the outbox by the same batch. */
@@ -113,6 +115,7 @@ export async function commitPasswordChange(db: Database, change: PasswordChange)
         concurrencyStamp: change.rotatedStamp,
         concurrencyStampIssuedAt: null,
         passwordChangedAt: change.now,
+        passwordChangedByDevice: change.changedByDevice,
       })
       .where(
         and(

@@ -90,6 +90,8 @@ const loginRoute = createRoute({
     'X-Device-Token of that user, per device; for every other client, together. After MAX_FAILED_ATTEMPTS ' +
     '(default 5) in FAILED_ATTEMPT_WINDOW_MINUTES the counted party is refused with 429 and Retry-After, the ' +
     'correct password included; a lockout of the clients without a device token never refuses a known device. ' +
+    'Device tokens issued before the last password change share one such budget until each logs in with the new ' +
+    'password, except the device whose session made the change. ' +
     'Failed logins are also counted per application key and client address (see X-Client-Address) across user ' +
     'names: beyond LOGIN_FAILURES_PER_MINUTE (default 30) in a minute (an IPv6 /48: four times as many), that ' +
     'client\'s logins answer 429 with Retry-After, except from a known device of the user named. Successful ' +

@@ -44,9 +44,9 @@ const changePasswordRoute = createRoute({
     'Replaces the password if existingPassword matches and concurrencyStamp is the current stamp. ' +
     'The stamp is consumed; every other session of the tenant is revoked and the calling one stays valid. ' +
     'Of concurrent requests holding the same stamp, at most one succeeds. Wrong existing passwords are counted ' +
-    'per session: the request that finds the session\'s MAX_FAILED_ATTEMPTS (default 5) spent within ' +
-    'FAILED_ATTEMPT_WINDOW_MINUTES answers 429 with Retry-After and revokes the session, so every later request ' +
-    'with its token answers 401. No other session of the tenant is refused because of it.',
+    'per session over its whole life: the request that finds the session\'s MAX_FAILED_ATTEMPTS (default 5) ' +
+    'spent answers 429 with Retry-After and revokes the session, so every later request with its token answers ' +
+    '401. Nothing one session sends makes another session\'s correct change answer anything but 200.',
   ...securedByWorkflow(readChangeAhead(), jsonBody()),
   request: jsonRequest(ChangePasswordBody),
   responses: {

@@ -70,11 +70,25 @@ export function settle(
   return forgetAt(counter, settings);
 }
 
-export function forgetStale(sql: SqlStorage, now: number, windowMs: number): void {
+/**
+ * A session's counter is kept for the session's whole life (no window renews it): its scopes start
+ * with this, and their window is the session's lifetime.
+ */
+export const SESSION_SCOPE_PREFIX = 'session:';
+
+/** How long each kind of counter counts: the failed-attempt window, and a session's whole life. */
+export interface CounterWindows {
+  windowMs: number;
+  sessionWindowMs: number;
+}
+
+const WINDOW_OF_SCOPE = `(CASE WHEN substr(scope, 1, ${SESSION_SCOPE_PREFIX.length}) = '${SESSION_SCOPE_PREFIX}' THEN ? ELSE ? END)`;
+
+export function forgetStale(sql: SqlStorage, now: number, windows: CounterWindows): void {
+  const { sessionWindowMs, windowMs } = windows;
   sql.exec(
-    'DELETE FROM attempts WHERE window_started_at + ? <= ? AND locked_until + ? <= ?',
-    windowMs,
-    now,
+    `DELETE FROM attempts WHERE max(window_started_at, locked_until) + ${WINDOW_OF_SCOPE} <= ?`,
+    sessionWindowMs,
     windowMs,
     now,
   );
@@ -82,9 +96,13 @@ export function forgetStale(sql: SqlStorage, now: number, windowMs: number): voi
 }
 
 /** When the next counter may be forgotten, or null when there is none. */
-export function nextForgettable(sql: SqlStorage, windowMs: number): number | null {
+export function nextForgettable(sql: SqlStorage, windows: CounterWindows): number | null {
   return sql
-    .exec<{ at: number | null }>('SELECT min(max(window_started_at, locked_until) + ?) AS at FROM attempts', windowMs)
+    .exec<{ at: number | null }>(
+      `SELECT min(max(window_started_at, locked_until) + ${WINDOW_OF_SCOPE}) AS at FROM attempts`,
+      windows.sessionWindowMs,
+      windows.windowMs,
+    )
     .one().at;
 }
 

@@ -15,33 +15,37 @@ export interface PresentedDevice {
 export interface NewDevice extends PresentedDevice {
   tenantId: string;
   expiresAt: number;
+  /** The `password_changed_at` (0: never changed) of the password this device verified. */
+  verifiedGeneration: number;
 }
 
 /**
- * True when the token was issued to this tenant, has not expired, and its secret matches (compared
- * in constant time). A tenant id of null (no such user) matches no token.
+ * The `password_changed_at` of the password the token last verified when it was issued to this
+ * tenant, has not expired, and its secret matches (compared in constant time); null otherwise. A
+ * tenant id of null (no such user) matches no token.
  */
-export function isKnown(sql: SqlStorage, device: PresentedDevice, tenantId: string | null, now: number): boolean {
-  if (tenantId === null) return false;
+export function knownGeneration(sql: SqlStorage, device: PresentedDevice, tenantId: string | null, now: number): number | null {
+  if (tenantId === null) return null;
   const row = sql
-    .exec<{ secret_hash: string; tenant_id: string; expires_at: number }>(
-      'SELECT secret_hash, tenant_id, expires_at FROM devices WHERE id = ?',
+    .exec<{ secret_hash: string; tenant_id: string; expires_at: number; verified_generation: number }>(
+      'SELECT secret_hash, tenant_id, expires_at, verified_generation FROM devices WHERE id = ?',
       device.id,
     )
     .toArray()[0];
-  if (!row || row.expires_at <= now || row.tenant_id !== tenantId) return false;
-  return timingSafeEqualText(row.secret_hash, device.secretHash);
+  if (!row || row.expires_at <= now || row.tenant_id !== tenantId) return null;
+  return timingSafeEqualText(row.secret_hash, device.secretHash) ? row.verified_generation : null;
 }
 
 /** Stores a new device token, forgetting the least recently used beyond MAX_DEVICES_PER_USER. */
 export function remember(sql: SqlStorage, device: NewDevice, now: number): void {
   sql.exec(
-    'INSERT INTO devices (id, secret_hash, tenant_id, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO devices (id, secret_hash, tenant_id, expires_at, last_used_at, verified_generation) VALUES (?, ?, ?, ?, ?, ?)',
     device.id,
     device.secretHash,
     device.tenantId,
     device.expiresAt,
     now,
+    device.verifiedGeneration,
   );
   sql.exec(
     'DELETE FROM devices WHERE id NOT IN (SELECT id FROM devices ORDER BY last_used_at DESC, id LIMIT ?)',
@@ -49,9 +53,15 @@ export function remember(sql: SqlStorage, device: NewDevice, now: number): void 
   );
 }
 
-/** A login with the token succeeded: it stays valid for another lifetime from now. */
-export function renew(sql: SqlStorage, deviceId: string, expiresAt: number, now: number): void {
-  sql.exec('UPDATE devices SET expires_at = ?, last_used_at = ? WHERE id = ?', expiresAt, now, deviceId);
+/** A login with the token succeeded: it stays valid for another lifetime from now, and has verified the password of `generation`. */
+export function renew(sql: SqlStorage, deviceId: string, expiresAt: number, generation: number, now: number): void {
+  sql.exec(
+    'UPDATE devices SET expires_at = ?, last_used_at = ?, verified_generation = max(verified_generation, ?) WHERE id = ?',
+    expiresAt,
+    now,
+    generation,
+    deviceId,
+  );
 }
 
 export function deleteExpired(sql: SqlStorage, now: number): void {

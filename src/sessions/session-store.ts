@@ -8,6 +8,8 @@ export interface NewSession {
   /** The business of the key that logged in; the session answers only to keys of the same one. */
   business: string;
   expiresAt: number;
+  /** The device token the login presented or was given; a change from this session keeps its budget. */
+  deviceId?: string;
 }
 
 /** Renewing the idle timer on every request would write on every request; once a minute is enough. */
@@ -26,13 +28,14 @@ export type SessionVerdict = 'valid' | 'absent' | 'unknown' | EndReason;
 /** Stores the session; returns when it will end if it is never used. */
 export function create(sql: SqlStorage, session: NewSession, now: number, idleMs: number): number {
   sql.exec(
-    'INSERT INTO sessions (id, secret_hash, business, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO sessions (id, secret_hash, business, created_at, expires_at, last_used_at, device_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
     session.sessionId,
     session.secretHash,
     session.business,
     now,
     session.expiresAt,
     now,
+    session.deviceId ?? null,
   );
   return Math.min(session.expiresAt, now + idleMs);
 }
@@ -78,6 +81,11 @@ export function validate(sql: SqlStorage, presented: PresentedSession, now: numb
     sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', now, sessionId);
   }
   return 'valid';
+}
+
+/** The device a session was opened from, or null. */
+export function deviceOf(sql: SqlStorage, sessionId: string): string | null {
+  return sql.exec<{ device_id: string | null }>('SELECT device_id FROM sessions WHERE id = ?', sessionId).toArray()[0]?.device_id ?? null;
 }
 
 /** Ends the sessions `where` selects, remembering why; returns how many it ended. */

@@ -1,7 +1,10 @@
 /**
- * Stamps held by password changes in flight, in the `claims` table of the tenant's Durable Object.
- * A claim lets concurrent requests with the same stamp lose without running PBKDF2, and records
- * whom to keep logged in, so a change whose request dies after committing is still settled.
+ * Stamps held by password changes in flight, in the `claims` table of the tenant's Durable Object,
+ * one row per admitted check. A claim lets a session's concurrent requests with the same stamp lose
+ * without running PBKDF2, and records whom to keep logged in, so a change whose request dies after
+ * committing is still settled. A claim binds only its own session: what one session sends never
+ * holds a stamp against another (D1's conditional update picks one winner among those that verify),
+ * and no claim is ever overwritten, so an uncertain change's claim stays until the alarm settles it.
  */
 import { CHANGE_CLAIM_HOLD_MS } from '../config';
 import * as sessions from './session-store';
@@ -16,12 +19,13 @@ export interface PendingChange {
   requestId: string;
 }
 
-/** Holds the stamp for CHANGE_CLAIM_HOLD_MS; returns when the hold ends. */
-export function claim(sql: SqlStorage, change: PendingChange, now: number): number {
+/** Holds the stamp for the check `checkId`, CHANGE_CLAIM_HOLD_MS; returns when the hold ends. */
+export function claim(sql: SqlStorage, checkId: string, change: PendingChange, now: number): number {
   const heldUntil = now + CHANGE_CLAIM_HOLD_MS;
   sql.exec(
-    `INSERT OR REPLACE INTO claims (stamp, tenant_id, keep_session_id, request_id, held_until)
-     VALUES (?, ?, ?, ?, ?)`,
+    `INSERT INTO claims (check_id, stamp, tenant_id, keep_session_id, request_id, held_until)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+    checkId,
     change.stamp,
     change.tenantId,
     change.keepSessionId,
@@ -31,12 +35,13 @@ export function claim(sql: SqlStorage, change: PendingChange, now: number): numb
   return heldUntil;
 }
 
-export function isClaimed(sql: SqlStorage, stamp: string, now: number): boolean {
-  return sql.exec('SELECT 1 FROM claims WHERE stamp = ? AND held_until > ?', stamp, now).toArray().length > 0;
+/** Whether the session already has a check of this stamp in flight. */
+export function isClaimedBy(sql: SqlStorage, stamp: string, sessionId: string, now: number): boolean {
+  return sql.exec('SELECT 1 FROM claims WHERE stamp = ? AND keep_session_id = ? AND held_until > ?', stamp, sessionId, now).toArray().length > 0;
 }
 
-export function release(sql: SqlStorage, stamp: string): void {
-  sql.exec('DELETE FROM claims WHERE stamp = ?', stamp);
+export function release(sql: SqlStorage, checkId: string): void {
+  sql.exec('DELETE FROM claims WHERE check_id = ?', checkId);
 }
 
 /** When the change a claim was held for committed (its `password_changed_at`), by the record D1 keeps of it; null if it did not. */
@@ -55,8 +60,8 @@ export async function settleAbandoned(
   settled: (changedAt: number) => void,
 ): Promise<void> {
   const abandoned = sql
-    .exec<{ stamp: string; tenant_id: string; keep_session_id: string; request_id: string }>(
-      'SELECT stamp, tenant_id, keep_session_id, request_id FROM claims WHERE held_until <= ?',
+    .exec<{ check_id: string; tenant_id: string; keep_session_id: string; request_id: string }>(
+      'SELECT check_id, tenant_id, keep_session_id, request_id FROM claims WHERE held_until <= ?',
       now,
     )
     .toArray();
@@ -67,9 +72,9 @@ export async function settleAbandoned(
         settled(changedAt);
         sessions.revokeOthers(sql, row.keep_session_id);
       }
-      release(sql, row.stamp);
+      release(sql, row.check_id);
     } catch {
-      sql.exec('UPDATE claims SET held_until = ? WHERE stamp = ?', now + CHANGE_CLAIM_HOLD_MS, row.stamp);
+      sql.exec('UPDATE claims SET held_until = ? WHERE check_id = ?', now + CHANGE_CLAIM_HOLD_MS, row.check_id);
     }
   }
 }

@@ -34,11 +34,11 @@ const SETTLEABLE_CLAIMS = `CREATE TABLE claims (stamp TEXT PRIMARY KEY, tenant_i
 const TODAY = {
   attempts: ['scope', 'failures', 'window_started_at', 'locked_until', 'lockouts'],
   checks: ['id', 'scope', 'held_until'],
-  claims: ['stamp', 'tenant_id', 'keep_session_id', 'request_id', 'held_until'],
-  devices: ['id', 'secret_hash', 'tenant_id', 'expires_at', 'last_used_at'],
+  claims: ['check_id', 'stamp', 'tenant_id', 'keep_session_id', 'request_id', 'held_until'],
+  devices: ['id', 'secret_hash', 'tenant_id', 'expires_at', 'last_used_at', 'verified_generation'],
   ended_sessions: ['id', 'secret_hash', 'reason', 'forget_at'],
   events: ['id', 'body', 'created_at'],
-  sessions: ['id', 'secret_hash', 'created_at', 'expires_at', 'last_used_at', 'business'],
+  sessions: ['id', 'secret_hash', 'created_at', 'expires_at', 'last_used_at', 'business', 'device_id'],
 };
 
 /** Runs `check` in a Durable Object of its own, so no test sees another's tables. */
@@ -67,10 +67,13 @@ describe('the TenantSessions storage schema', () => {
 
       expect(columns(sql, 'sessions')).toEqual(TODAY.sessions);
       expect(sql.exec('SELECT * FROM sessions').toArray()).toEqual([
-        { id: 's1', secret_hash: 'hash', created_at: 1000, expires_at: 9000, last_used_at: 1000, business: 'default' },
+        { id: 's1', secret_hash: 'hash', created_at: 1000, expires_at: 9000, last_used_at: 1000, business: 'default', device_id: null },
       ]);
       expect(sql.exec('SELECT count(*) AS n FROM attempts').one().n).toBe(1);
-      expect(sql.exec('SELECT count(*) AS n FROM claims').one().n).toBe(1);
+      // A claim of the old shape stays, for the alarm to settle, under its stamp as its id.
+      expect(sql.exec('SELECT check_id, stamp, keep_session_id, held_until FROM claims').toArray()).toEqual([
+        { check_id: 'STAMP', stamp: 'STAMP', keep_session_id: 's1', held_until: 7000 },
+      ]);
       expect(storageVersion(sql)).toBe(STORAGE_VERSION);
     });
   });

@@ -81,6 +81,32 @@ const STEPS: readonly ((sql: SqlStorage) => void)[] = [
       forget_at INTEGER NOT NULL
     )`);
   },
+
+  function claimsPerCheck(sql) {
+    if (hasColumn(sql, 'claims', 'check_id')) return;
+    // One claim per admitted check, never replaced; a claim of the old shape keeps its stamp as its id.
+    sql.exec(`CREATE TABLE claims_per_check (
+      check_id TEXT PRIMARY KEY,
+      stamp TEXT NOT NULL,
+      tenant_id TEXT NOT NULL,
+      keep_session_id TEXT NOT NULL,
+      request_id TEXT NOT NULL,
+      held_until INTEGER NOT NULL
+    )`);
+    sql.exec(`INSERT INTO claims_per_check (check_id, stamp, tenant_id, keep_session_id, request_id, held_until)
+      SELECT stamp, stamp, tenant_id, keep_session_id, request_id, held_until FROM claims`);
+    sql.exec('DROP TABLE claims');
+    sql.exec('ALTER TABLE claims_per_check RENAME TO claims');
+    sql.exec('CREATE INDEX claims_stamp ON claims (stamp, keep_session_id)');
+  },
+
+  function devicesAcrossChanges(sql) {
+    // Which device a session was opened from; the password a device last verified (its password_changed_at).
+    if (!hasColumn(sql, 'sessions', 'device_id')) sql.exec('ALTER TABLE sessions ADD COLUMN device_id TEXT');
+    if (!hasColumn(sql, 'devices', 'verified_generation')) {
+      sql.exec('ALTER TABLE devices ADD COLUMN verified_generation INTEGER NOT NULL DEFAULT 0');
+    }
+  },
 ];
 
 export const STORAGE_VERSION = STEPS.length;

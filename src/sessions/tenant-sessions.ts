@@ -6,6 +6,7 @@ import { openDatabase } from '../db/database';
 import * as attempts from './attempt-counter';
 import * as generation from './credential-generation';
 import { CheckWaiters } from './check-waiters';
+import type { LockoutSettings } from './lockout';
 import * as devices from './device-store';
 import * as eventOutbox from './event-outbox';
 import * as logins from './login-checks';
@@ -18,8 +19,9 @@ type Locked = Extract<attempts.Reservation, { outcome: 'locked' }>;
 
 /** Admitted to check the password: the check's id and the counter it is charged to. */
 export type LoginAdmission = ({ outcome: 'admitted'; checkId: string } | Locked | { outcome: 'unknownDevice' }) & logins.LoginScope;
+/** Admitted to check a change: the check's id, and the device the session was opened from (null if none). */
 export type ChangeAdmission =
-  | { outcome: 'admitted'; checkId: string }
+  | { outcome: 'admitted'; checkId: string; deviceId: string | null }
   | Locked
   | { outcome: 'busy' }
   | { outcome: 'unauthorized'; reason: Exclude<sessions.SessionVerdict, 'valid'> };
@@ -40,7 +42,7 @@ export interface ChangeResult {
 /** Checks in flight outlasted the wait: refused for a second, and counted nowhere. */
 const STILL_IN_FLIGHT: Locked = { outcome: 'locked', retryAfterSeconds: 1, lockoutStarted: false };
 
-const sessionScope = (sessionId: string) => `session:${sessionId}`;
+const sessionScope = (sessionId: string) => `${attempts.SESSION_SCOPE_PREFIX}${sessionId}`;
 
 /**
  * One instance per tenant of a business (`tenant:<business>:<tenant id>`) holds that tenant's
@@ -52,6 +54,8 @@ const sessionScope = (sessionId: string) => `session:${sessionId}`;
  */
 export class TenantSessions extends DurableObject<Env> {
   private readonly settings: Settings;
+  /** A session's wrong existing passwords count over its whole life: its window is the session's lifetime. */
+  private readonly sessionBudget: LockoutSettings;
   private readonly waiters = new CheckWaiters();
   private readonly eventSender: eventOutbox.EventSender;
   /** False once the alarm deleted the object's storage: the next use makes the tables again. */
@@ -60,6 +64,7 @@ export class TenantSessions extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.settings = settingsFrom(env);
+    this.sessionBudget = { ...this.settings, failedAttemptWindowMs: this.settings.sessionTtlMs };
     migrateStorage(ctx.storage);
     this.hasTables = true;
     this.eventSender = new eventOutbox.EventSender(ctx.storage.sql, env.EVENTS);
@@ -128,7 +133,8 @@ export class TenantSessions extends DurableObject<Env> {
   /**
    * Validates the calling session (as `validateSession`; `unauthorized` when it is not valid) and,
    * in the same call, admits one check of a password change, charged to that session. Only one
-   * check per stamp may be in flight: the others are `busy`, uncounted. The check that finds the
+   * check per stamp and session may be in flight: the session's others are `busy`, uncounted; no
+   * session's checks ever make another session's `busy`. The check that finds the
    * session's budget spent revokes the session, so a stolen session gets MAX_FAILED_ATTEMPTS
    * guesses and no more. An admitted check claims the stamp, recording whom to keep logged in, so
    * that if its request dies after committing, the alarm still revokes the other sessions.
@@ -139,18 +145,18 @@ export class TenantSessions extends DurableObject<Env> {
     const change: claims.PendingChange = { ...request, keepSessionId: presented.sessionId };
     const scope = sessionScope(change.keepSessionId);
     const admission = await this.admit((now): { reservation: attempts.Reservation | { outcome: 'busy' }; wakeBy: number[] } => {
-      if (claims.isClaimed(this.sql, change.stamp, now)) return { reservation: { outcome: 'busy' }, wakeBy: [] };
-      const { reservation, wakeBy } = attempts.reserve(this.sql, scope, now, this.settings);
+      if (claims.isClaimedBy(this.sql, change.stamp, change.keepSessionId, now)) return { reservation: { outcome: 'busy' }, wakeBy: [] };
+      const { reservation, wakeBy } = attempts.reserve(this.sql, scope, now, this.sessionBudget);
       if (reservation.outcome === 'locked') {
         sessions.revoke(this.sql, change.keepSessionId);
         const { business: businessId, tenantId, requestId } = change;
         if (reservation.lockoutStarted) eventOutbox.record(this.sql, sessionRevokedForGuessing({ businessId, tenantId, requestId, at: now }), now);
       }
-      if (reservation.outcome === 'admitted') wakeBy.push(claims.claim(this.sql, change, now));
+      if (reservation.outcome === 'admitted') wakeBy.push(claims.claim(this.sql, reservation.checkId, change, now));
       return { reservation, wakeBy };
     });
     await this.wakeBy(this.eventSender.sendSoon(this.ctx));
-    return admission;
+    return admission.outcome === 'admitted' ? { ...admission, deviceId: sessions.deviceOf(this.sql, change.keepSessionId) } : admission;
   }
 
   /**
@@ -159,8 +165,8 @@ export class TenantSessions extends DurableObject<Env> {
    */
   async finishChange(result: ChangeResult): Promise<number> {
     const now = Date.now();
-    const forgetAt = attempts.settle(this.sql, sessionScope(result.keepSessionId), result.checkId, result.result, now, this.settings);
-    if (!result.uncertain) claims.release(this.sql, result.stamp);
+    const forgetAt = attempts.settle(this.sql, sessionScope(result.keepSessionId), result.checkId, result.result, now, this.sessionBudget);
+    if (!result.uncertain) claims.release(this.sql, result.checkId);
     if (result.committed) generation.recordChange(this.ctx.storage.kv, result.changedAt);
     const revoked = result.committed ? sessions.revokeOthers(this.sql, result.keepSessionId) : 0;
     await this.finished(forgetAt === null ? [] : [forgetAt]);
@@ -175,6 +181,7 @@ export class TenantSessions extends DurableObject<Env> {
   async alarm(): Promise<void> {
     const now = Date.now();
     const { sessionIdleMs, failedAttemptWindowMs, sessionTtlMs } = this.settings;
+    const counterWindows = { windowMs: failedAttemptWindowMs, sessionWindowMs: sessionTtlMs };
     sessions.deleteEnded(this.sql, now, sessionIdleMs);
     devices.deleteExpired(this.sql, now);
     // D1's audit row is written in the same batch as the password, so it says whether a change committed.
@@ -184,14 +191,14 @@ export class TenantSessions extends DurableObject<Env> {
       ({ tenantId, requestId }) => passwordChangeCommittedAt(openDatabase(this.env.DB), tenantId, requestId),
       (changedAt) => generation.recordChange(this.ctx.storage.kv, changedAt),
     );
-    attempts.forgetStale(this.sql, now, failedAttemptWindowMs);
+    attempts.forgetStale(this.sql, now, counterWindows);
     await this.eventSender.send();
     const due = [
       eventOutbox.nextResend(this.sql, now),
       sessions.nextEnd(this.sql, sessionIdleMs),
       devices.nextExpiry(this.sql),
       claims.nextHoldEnd(this.sql),
-      attempts.nextForgettable(this.sql, failedAttemptWindowMs),
+      attempts.nextForgettable(this.sql, counterWindows),
       attempts.nextCheckRelease(this.sql),
       generation.forgetOld(this.ctx.storage.kv, now, sessionTtlMs),
     ].filter((at) => at !== null);

@@ -12,13 +12,8 @@ import type { CheckResult } from '../sessions/attempt-counter';
 import type { ChangeResult, TenantSessions } from '../sessions/tenant-sessions';
 import type { Deps } from './deps';
 import { confirmedForChange, readForChange, type TenantRead } from './change-read';
-import {
-  commitPasswordChange,
-  passwordChangeCommittedAt,
-  recordAuditEvent,
-  type CommittedChange,
-  type PasswordChange,
-} from '../db/tenants';
+import { commitPasswordChange, passwordChangeCommittedAt, type CommittedChange, type PasswordChange } from '../db/tenants';
+import { recordAuditEventBestEffort } from './audit';
 import { newStamp } from './stamp';
 
 type ChangeDeps = Pick<Deps, 'db' | 'replicaDb' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;
@@ -46,7 +41,7 @@ export async function changePassword(
   read.catch(() => {});
   const sessions = deps.sessionsOf(tenantId);
   const pending = { stamp, business: deps.business, tenantId, requestId: deps.requestId };
-  const { checkId } = await beginChangeCheck(sessions, presented, pending, deps.log);
+  const { checkId, deviceId } = await beginChangeCheck(sessions, presented, pending, deps.log);
   let result: CheckResult = 'abandoned';
   let committed = false;
   let uncertain = false;
@@ -75,6 +70,7 @@ export async function changePassword(
       passwordSalt,
       historyKept: passwordHistory - 1,
       rotatedStamp: newStamp(),
+      changedByDevice: deviceId,
       now,
       requestId: deps.requestId,
       event,
@@ -123,10 +119,10 @@ async function requireNotRecent(
   }
 }
 
-/** Records the failed check in the audit trail, then refuses. */
+/** Records the failed check in the audit trail (best-effort), then refuses. */
 async function rejectMismatch(deps: ChangeDeps, tenantId: string, now: number): Promise<never> {
   const { requestId } = deps;
-  await recordAuditEvent(deps.db, { tenantId, event: 'password.change', outcome: 'mismatch_existing_password', requestId, now });
+  await recordAuditEventBestEffort(deps, { tenantId, event: 'password.change', outcome: 'mismatch_existing_password', requestId, now });
   deps.log('warn', 'password.change.mismatch', { tenantId });
   throw new ApiError('MISMATCH_EXISTING_PASSWORD', { field: 'existingPassword' });
 }

@@ -11,7 +11,8 @@ import type { CheckResult } from '../sessions/attempt-counter';
 import type { BudgetLeft } from '../sessions/client-budget';
 import type { LoginCheckOutcome } from '../sessions/login-checks';
 import type { Deps } from './deps';
-import { findTenantByUserName, recordAuditEvent, upgradePasswordHash } from '../db/tenants';
+import { findTenantByUserName, upgradePasswordHash } from '../db/tenants';
+import { recordAuditEventBestEffort } from './audit';
 
 type LoginDeps = Pick<
   Deps,
@@ -24,6 +25,7 @@ type LoginableTenant = Tenant & { passwordHash: string };
 /** The device token a login answers, and what its login object is told to keep of it. */
 interface DeviceGrant {
   token: string;
+  id: string;
   stored: NonNullable<LoginCheckOutcome['device']>;
 }
 
@@ -53,9 +55,11 @@ export async function logIn(
   const refused = spray.refusedFor !== undefined;
   if (refused && !presented) throw sprayRefusal(spray, deps.log);
   const throttle = deps.loginThrottleOf(credentials.userName);
+  const passwordChangedAt = tenant?.passwordChangedAt ?? 0;
+  const changes = { passwordChangedAt, changedByDevice: tenant?.passwordChangedByDevice ?? null };
   const check = await beginLoginCheck(
     throttle,
-    { business: deps.business, tenantId: tenant?.id ?? null, device: presented, ...(refused ? { knownDeviceOnly: true } : {}) },
+    { business: deps.business, tenantId: tenant?.id ?? null, device: presented, ...changes, ...(refused ? { knownDeviceOnly: true } : {}) },
     () => sprayRefusal(spray, deps.log),
   ).catch(async (error: unknown) => {
     await settleSpray(spray, false);
@@ -65,14 +69,19 @@ export async function logIn(
   let device: DeviceGrant | undefined;
   let loggedIn: LoginableTenant;
   try {
-    loggedIn = await verifyCredentials(deps, tenant, credentials.password);
-    result = 'verified';
-    device = check.knownDevice && presented ? renewDevice(deps, presented.token, presented.id) : await newDevice(deps, loggedIn.id, credentials.userName);
+    const verified = await verifyCredentials(deps, tenant, credentials.password);
+    // Counted from the comparison: nothing between it and the count can leave the check uncounted.
+    result = verified ? 'verified' : 'failed';
+    if (!verified) throw new ApiError('INVALID_CREDENTIALS');
+    loggedIn = verified;
+    device = check.knownDevice && presented
+      ? renewDevice(deps, presented.token, presented.id, passwordChangedAt)
+      : await newDevice(deps, loggedIn.id, credentials.userName, passwordChangedAt);
   } catch (error) {
-    if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') result = 'failed';
     const [, left] = await Promise.all([
       throttle.finishLogin({ ...check, result, device: device?.stored }),
       settleSpray(spray, result === 'failed'),
+      result === 'failed' && auditFailure(deps, tenant),
     ]);
     judged(left);
     throw error;
@@ -82,7 +91,7 @@ export async function logIn(
     throttle.finishLogin({ ...check, result, device: device.stored }),
     settleSpray(spray, false),
     upgradeWeakHash(deps, loggedIn, credentials.password),
-    openSession(deps, loggedIn),
+    openSession(deps, loggedIn, device.id),
   ]);
   judged(left);
   return {
@@ -113,21 +122,19 @@ async function sprayCheckedRead<T>(asked: Promise<SprayCheck>, read: Promise<T>)
   return [spray.value, tenant.value];
 }
 
-/** The tenant whose password this is, or INVALID_CREDENTIALS after an audit row. */
-async function verifyCredentials(deps: LoginDeps, tenant: Tenant | undefined, password: string): Promise<LoginableTenant> {
+/** The tenant whose password this is, or null. No I/O: the caller counts the answer first. */
+async function verifyCredentials(deps: LoginDeps, tenant: Tenant | undefined, password: string): Promise<LoginableTenant | null> {
   const storedHash = tenant?.passwordHash && !tenant.isDisabled ? tenant.passwordHash : null;
   // Unknown users cost the same derivation as real ones, so timing does not reveal who exists.
   const matches = await verifyPassword(password, storedHash ?? DUMMY_PASSWORD_HASH, deps.pepper);
-  if (tenant && storedHash && matches) return { ...tenant, passwordHash: storedHash };
-  await recordAuditEvent(deps.db, {
-    tenantId: tenant?.id ?? null,
-    event: 'login',
-    outcome: 'invalid_credentials',
-    requestId: deps.requestId,
-    now: Date.now(),
-  });
-  deps.log('warn', 'auth.login.failed', { tenantId: tenant?.id ?? null });
-  throw new ApiError('INVALID_CREDENTIALS');
+  return tenant && storedHash && matches ? { ...tenant, passwordHash: storedHash } : null;
+}
+
+/** The audit row of a failed login: best-effort, so a D1 failure never turns the failure into a 500. */
+async function auditFailure(deps: LoginDeps, tenant: Tenant | undefined): Promise<void> {
+  const tenantId = tenant?.id ?? null;
+  await recordAuditEventBestEffort(deps, { tenantId, event: 'login', outcome: 'invalid_credentials', requestId: deps.requestId, now: Date.now() });
+  deps.log('warn', 'auth.login.failed', { tenantId });
 }
 
 /** Replaces a hash made with older parameters, now that the password is known to be right. */
@@ -140,27 +147,28 @@ async function upgradeWeakHash(deps: LoginDeps, tenant: Tenant & { passwordHash:
   deps.log('info', 'auth.password_hash_upgraded', { tenantId: tenant.id });
 }
 
-/** A known device keeps its token (re-signed if made under the previous key), valid for another DEVICE_TOKEN_TTL_DAYS from now. */
-function renewDevice(deps: LoginDeps, token: string, deviceId: string): DeviceGrant {
-  return { token, stored: { renew: deviceId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } };
+/** A known device keeps its token (re-signed if made under the previous key), valid for another DEVICE_TOKEN_TTL_DAYS from now, and its own budget from now on. */
+function renewDevice(deps: LoginDeps, token: string, deviceId: string, verifiedGeneration: number): DeviceGrant {
+  return { token, id: deviceId, stored: { renew: deviceId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs, verifiedGeneration } };
 }
 
 /** Any other client becomes a known device of this tenant from now on, if it keeps the token. */
-async function newDevice(deps: LoginDeps, tenantId: string, userName: string): Promise<DeviceGrant> {
+async function newDevice(deps: LoginDeps, tenantId: string, userName: string, verifiedGeneration: number): Promise<DeviceGrant> {
   const { token, id, secretHash } = await issueDeviceToken(deps.tokens, deps.business, userName);
-  return { token, stored: { issue: { id, secretHash, tenantId, expiresAt: Date.now() + deps.settings.deviceTokenTtlMs } } };
+  const expiresAt = Date.now() + deps.settings.deviceTokenTtlMs;
+  return { token, id, stored: { issue: { id, secretHash, tenantId, expiresAt, verifiedGeneration } } };
 }
 
 /**
  * Opens a session for the password just verified. The tenant's object refuses it if a change
  * settled after that password was read: the login then fails as if the password were wrong.
  */
-async function openSession(deps: LoginDeps, tenant: LoginableTenant): Promise<{ token: string; expiresAt: number }> {
+async function openSession(deps: LoginDeps, tenant: LoginableTenant, deviceId: string): Promise<{ token: string; expiresAt: number }> {
   const tenantId = tenant.id;
   const issued = await issueToken(deps.tokens, deps.business, tenantId);
   const expiresAt = Date.now() + deps.settings.sessionTtlMs;
   const { sessionId, secretHash } = issued;
-  const session = { sessionId, secretHash, business: deps.business, expiresAt };
+  const session = { sessionId, secretHash, business: deps.business, expiresAt, deviceId };
   if (!(await deps.sessionsOf(tenantId).createSession(session, tenant.passwordChangedAt ?? 0))) {
     deps.log('warn', 'auth.login.failed', { tenantId, reason: 'password_changed' });
     throw new ApiError('INVALID_CREDENTIALS');

@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `password_changed_by_device` text;
