@@ -17,7 +17,9 @@ const DISTANCE_ROUNDS = Number(process.env.BENCH_DISTANCE_ROUNDS ?? 9);
 const PASSWORD_HISTORY = 5;
 const MAX_FAILED_ATTEMPTS = 5;
 // Issue 11: sequential calls to D1 and Durable Objects per route, at most.
-// Issue 18: a token the service did not issue (session or device) reaches no store at all.
+// Issue 18: a session token the service did not issue reaches no store at all. A forged device token
+// counts as none, so that login asks only its client's failure budget (a Durable Object since issue
+// 19, the only counter that can count failures alone), with the tenant read alongside: one round trip.
 const ROUND_TRIP_TARGETS = {
   change: 4,
   login: 3,
@@ -26,7 +28,7 @@ const ROUND_TRIP_TARGETS = {
   reject_no_key: 0,
   reject_bad_key: 0,
   reject_bad_token: 0,
-  reject_bad_device_token: 0,
+  reject_bad_device_token: 1,
   reject_stale_stamp: 2,
 };
 // As in wrangler.toml: the key and client's budget of logins without a known device.
