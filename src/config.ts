@@ -146,6 +146,8 @@ export interface Settings {
   auditRetentionMs: number;
   /** Events whose delivery failed for good are deleted this long after they failed. */
   failedEventRetentionMs: number;
+  /** How long a password-reset token issued by the business stays valid. */
+  resetTokenMs: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -176,6 +178,7 @@ export function settingsFrom(env: object): Settings {
     // Whole days, at least one: a change reads its own audit row back within its request.
     auditRetentionMs: read('AUDIT_RETENTION_DAYS', 400) * DAY_MS,
     failedEventRetentionMs: read('FAILED_EVENT_RETENTION_DAYS', 30) * DAY_MS,
+    resetTokenMs: read('RESET_TOKEN_MINUTES', 30) * 60_000,
   };
 }
 

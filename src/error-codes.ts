@@ -23,6 +23,12 @@ export const ERRORS = {
   UNAUTHORIZED: { status: 401, message: 'A valid X-API-Key and, where required, X-Token are needed.' },
   INVALID_CREDENTIALS: { status: 401, message: 'The user name or password is incorrect.' },
   USER_ALREADY_EXISTS: { status: 409, message: 'A tenant with this user name already exists.' },
+  KEY_NOT_ALLOWED: { status: 403, message: 'This route needs a server key; the X-API-Key sent is a publishable one.' },
+  INVALID_PARAM_RESET_TOKEN: { status: 400, message: 'resetToken is missing or malformed.' },
+  RESET_TOKEN_INVALID: {
+    status: 409,
+    message: 'The reset token is unknown, used, expired, or superseded by a newer one. Ask the business for a new one.',
+  },
   FAILED: { status: 400, message: 'The request could not be processed.' },
   SOMETHING_WENT_WRONG: { status: 500, message: 'Something went wrong on our side. Try again later.' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;

@@ -29,6 +29,9 @@ export const EVENT_DATA = {
     retryAfterSeconds: z.number().int().min(1).openapi({ description: 'How long logins stay refused.', example: 900 }),
   }),
   'tenant.session_revoked_for_guessing': z.object({ tenantId: TenantId, occurredAt: OccurredAt, requestId: RequestId }),
+  'tenant.password_reset': z.object({ tenantId: TenantId, occurredAt: OccurredAt, requestId: RequestId }),
+  'tenant.disabled': z.object({ tenantId: TenantId, occurredAt: OccurredAt, requestId: RequestId }),
+  'tenant.deleted': z.object({ tenantId: TenantId, occurredAt: OccurredAt, requestId: RequestId }),
 };
 
 export type EventType = keyof typeof EVENT_DATA;
@@ -76,6 +79,12 @@ export const loginLocked = (cause: Cause & { retryAfterSeconds: number }) =>
 
 export const sessionRevokedForGuessing = (cause: Cause & { requestId: string }) =>
   event('tenant.session_revoked_for_guessing', cause, { requestId: cause.requestId });
+
+export const passwordReset = (cause: Cause & { requestId: string }) => event('tenant.password_reset', cause, { requestId: cause.requestId });
+
+export const tenantDisabled = (cause: Cause & { requestId: string }) => event('tenant.disabled', cause, { requestId: cause.requestId });
+
+export const tenantDeleted = (cause: Cause & { requestId: string }) => event('tenant.deleted', cause, { requestId: cause.requestId });
 
 /** The body POSTed to the endpoint: `{ type, timestamp, data }`, per the Standard Webhooks shape. */
 export function webhookBody(message: EventMessage): string {

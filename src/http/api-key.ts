@@ -41,3 +41,17 @@ export function requireApiKey() {
     await next();
   });
 }
+
+/**
+ * Tenant administration: after `requireApiKey`, refuses a publishable key with 403 KEY_NOT_ALLOWED
+ * before anything else is read, so a key that may sit in a tenant-facing app can never act on tenants.
+ */
+export function requireServerKey() {
+  return createMiddleware<AppEnv>(async function serverKeyOnly(c, next) {
+    if (c.get('apiKeyKind') !== 'server') {
+      logEvent(c, 'warn', 'auth.api_key.not_allowed', { kind: c.get('apiKeyKind') });
+      throw new ApiError('KEY_NOT_ALLOWED');
+    }
+    await next();
+  });
+}

@@ -11,6 +11,8 @@ import { BODY_TOO_LARGE, NOT_JSON } from './validate';
 export const SECURITY = {
   apiKey: [{ ApiKey: [] }],
   session: [{ ApiKey: [], Token: [] }],
+  /** An X-API-Key of kind `server` (tenant administration); a publishable key is refused with 403 KEY_NOT_ALLOWED. */
+  server: [{ ApiKey: [] }],
 };
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { SECURITY } from './openapi';
-import { requireApiKey } from './api-key';
+import { requireApiKey, requireServerKey } from './api-key';
 import { presentSession, requireSession } from './session';
 
 /**
@@ -8,7 +8,8 @@ import { presentSession, requireSession } from './session';
  * together, to spread into `createRoute`, so the two cannot drift apart. `more` runs after them.
  */
 export function secured(level: keyof typeof SECURITY, ...more: MiddlewareHandler[]) {
-  const checks = level === 'session' ? [requireApiKey(), requireSession()] : [requireApiKey()];
+  const checks =
+    level === 'session' ? [requireApiKey(), requireSession()] : level === 'server' ? [requireApiKey(), requireServerKey()] : [requireApiKey()];
   return { security: SECURITY[level], middleware: [...checks, ...more] };
 }
 

@@ -7,6 +7,9 @@ const SUMMARIES: Record<EventType, string> = {
   'tenant.password_changed': "A tenant's password was changed",
   'tenant.login_locked': 'Logins of an existing tenant were locked out after too many wrong passwords',
   'tenant.session_revoked_for_guessing': 'A session spent its budget of wrong existing passwords and was revoked',
+  'tenant.password_reset': "A tenant's password was set with a reset token the business issued; every session was revoked",
+  'tenant.disabled': 'A tenant was disabled by the business; its sessions are refused and its logins fail',
+  'tenant.deleted': 'A tenant was erased at the business\'s request; its user name may register again',
 };
 
 const SignatureHeaders = z.object({
