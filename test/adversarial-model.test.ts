@@ -175,9 +175,11 @@ class OwnerChangesUnderFire implements Command {
       expect((await stampReply(world.owner, session.token)).status, 'no session opened before the change survives but its own').toBe(401);
     }
     world.openSessions = [world.ownerSession];
-    // From here the thief's tokens count on the shared budget, which starts afresh: a token's own
-    // guesses of this window before the change are not carried over (an open gap, docs/adversarial-model.md).
-    for (const device of world.thiefDevices) device.failuresThisWindow = 0;
+    // From here the thief's tokens count on one shared budget, which carries what each of them
+    // failed on its own in this window: a guess after the change is admitted only while the
+    // window's guesses of all of them stay under MAX.
+    const carried = world.thiefDevices.filter((device) => device.era === world.changes - 1).reduce((sum, device) => sum + device.failuresThisWindow, 0);
+    world.preChangeFailures = Math.min(MAX, world.preChangeFailures + carried);
     expectBudgets(world);
   }
   toString = () => `OwnerChangesUnderFire(${this.junk}, ${this.burst}, ${this.delayMs}ms)`;

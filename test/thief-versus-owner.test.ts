@@ -116,6 +116,27 @@ describe('device tokens collected with an old password', () => {
     expect(expectSuccess(await loginReply(changed, withDevice(owner.deviceToken))).deviceToken).toBe(owner.deviceToken);
   });
 
+  it("should carry what each token failed before the change in the window into the shared budget", async () => {
+    const tenant = await registerTenant();
+    const owner = await loginWithDevice(tenant);
+    const first = (await loginWithDevice(tenant)).deviceToken;
+    const second = (await loginWithDevice(tenant)).deviceToken;
+    // Before the change each token has its own budget: MAX - 2 wrong guesses with one, 1 with the other.
+    for (let guess = 0; guess < MAX - 2; guess++) {
+      expectFailure(await loginReply(tenant, { password: wrongPassword(), ...withDevice(first) }), 401, 'INVALID_CREDENTIALS');
+    }
+    expectFailure(await loginReply(tenant, { password: wrongPassword(), ...withDevice(second) }), 401, 'INVALID_CREDENTIALS');
+    const changed = { ...tenant, password: freshPassphrase() };
+    const stamp = await requestStamp(tenant, owner.token);
+    expectSuccess(await changePassword(tenant, owner.token, { existingPassword: tenant.password, newPassword: changed.password, concurrencyStamp: stamp }));
+
+    // In the same window, the two tokens together have one guess left, however it is asked for.
+    const replies = await Promise.all([first, second, first, second].map((device) => loginReply(changed, { password: tenant.password, ...withDevice(device) })));
+    expect(replies.filter((r) => r.body.status === 'INVALID_CREDENTIALS')).toHaveLength(1);
+    expect(replies.filter((r) => r.status === 429)).toHaveLength(3);
+    expect(expectSuccess(await loginReply(changed, withDevice(owner.deviceToken))).deviceToken).toBe(owner.deviceToken);
+  });
+
   it('should give a device from before the change its own budget again once it logged in with the new password', async () => {
     const tenant = await registerTenant();
     const laptop = await loginWithDevice(tenant);

@@ -3,7 +3,7 @@
  * password checks in flight against them, in its `checks` table.
  */
 import { CHECK_HOLD_MS } from '../config';
-import { forgetAt, judgeAttempt, settleCheck, type AttemptCounter, type LockoutSettings } from './lockout';
+import { combine, forgetAt, judgeAttempt, settleCheck, type AttemptCounter, type LockoutSettings } from './lockout';
 
 /** A check's answer: admitted (with the id to finish it by), refused while locked out, or told to wait. */
 export type Reservation =
@@ -67,6 +67,24 @@ export function settle(
     return null;
   }
   write(sql, scope, counter);
+  return forgetAt(counter, settings);
+}
+
+/**
+ * Moves the counters of `from` into `into`'s (see `combine`), and their checks in flight with them,
+ * so that what was counted apart counts together from now on. Returns when the result may be
+ * forgotten, or null when no counter moved.
+ */
+export function fold(sql: SqlStorage, from: string[], into: string, now: number, settings: LockoutSettings): number | null {
+  if (from.length === 0) return null;
+  const scopes = `(${from.map(() => '?').join(', ')})`;
+  // A check in flight settles on the scope it was admitted to (folded in by the next call); until then it holds a place here.
+  sql.exec(`UPDATE checks SET scope = ? WHERE scope IN ${scopes}`, into, ...from);
+  const moved = from.map((scope) => read(sql, scope)).filter((counter) => counter !== undefined);
+  if (moved.length === 0) return null;
+  sql.exec(`DELETE FROM attempts WHERE scope IN ${scopes}`, ...from);
+  const counter = combine([read(sql, into), ...moved], now, settings)!;
+  write(sql, into, counter);
   return forgetAt(counter, settings);
 }
 

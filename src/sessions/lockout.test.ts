@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LOCKOUT_MINUTES } from '../config';
-import { forgetAt, judgeAttempt, settleCheck, type AttemptCounter } from './lockout';
+import { combine, forgetAt, judgeAttempt, settleCheck, type AttemptCounter } from './lockout';
 
 const MINUTE = 60_000;
 const settings = { maxFailedAttempts: 5, failedAttemptWindowMs: 15 * MINUTE, lockoutMs: 15 * MINUTE };
@@ -116,6 +116,32 @@ describe('settleCheck', () => {
     const settled = settleCheck(given, false, NOW, settings);
 
     expect(settled).toEqual({ failures: 1, windowStartedAt: NOW, lockedUntil: 0, lockouts: given?.lockouts ?? 0 });
+  });
+});
+
+describe('combine', () => {
+  it('should add up the failures of open windows and keep the latest window and the longest lockout', () => {
+    const combined = combine(
+      [
+        counter({ failures: 2, windowStartedAt: NOW - 5 * MINUTE, lockouts: 1 }),
+        undefined,
+        counter({ failures: 3, windowStartedAt: NOW - MINUTE, lockedUntil: NOW + MINUTE }),
+      ],
+      NOW,
+      settings,
+    );
+
+    expect(combined).toEqual({ failures: 5, windowStartedAt: NOW - MINUTE, lockedUntil: NOW + MINUTE, lockouts: 1 });
+  });
+
+  it('should count nothing of a window that has passed', () => {
+    const combined = combine([counter({ failures: 4, windowStartedAt: NOW - 15 * MINUTE }), counter({ failures: 1 })], NOW, settings);
+
+    expect(combined).toEqual(counter({ failures: 1, windowStartedAt: NOW }));
+  });
+
+  it('should give nothing for no counters', () => {
+    expect(combine([undefined], NOW, settings)).toBeUndefined();
   });
 });
 

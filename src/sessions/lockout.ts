@@ -61,6 +61,21 @@ export function judgeAttempt(
 }
 
 /**
+ * Several counters as one, at `now`: their current failures added up, the latest window (so none of
+ * them is forgotten sooner than it would have been) and the longest lockout and lockout history.
+ */
+export function combine(counters: (AttemptCounter | undefined)[], now: number, settings: LockoutSettings): AttemptCounter | undefined {
+  const present = counters.filter((counter) => counter !== undefined).map((counter) => current(counter, now, settings));
+  if (present.length === 0) return undefined;
+  return {
+    failures: present.reduce((sum, counter) => sum + counter.failures, 0),
+    windowStartedAt: Math.max(...present.map((counter) => counter.windowStartedAt)),
+    lockedUntil: Math.max(...present.map((counter) => counter.lockedUntil)),
+    lockouts: Math.max(...present.map((counter) => counter.lockouts)),
+  };
+}
+
+/**
  * The counter after a finished check: forgotten (undefined) after a verified password, lockout
  * history included; one more failure otherwise, in a fresh window if the old one has passed.
  */

@@ -4,7 +4,8 @@
  * this user is counted on its own (`device:<id>`); every other client shares `untrusted`, so a
  * lockout of the untrusted never refuses the owner's known device. After a password change, the
  * tokens that have not verified the new password since share `devices-before-change` (whatever
- * their number, they get one device's guesses), except the device whose session made the change.
+ * their number, they get one device's guesses), except the device whose session made the change;
+ * what each of them failed on its own counter in the window is carried into that shared one.
  */
 import * as attempts from './attempt-counter';
 import * as devices from './device-store';
@@ -41,6 +42,27 @@ export function scopeOf(sql: SqlStorage, request: LoginCheckRequest, now: number
   if (generation === null) return { scope: UNTRUSTED_SCOPE, knownDevice: false };
   const beforeChange = generation < request.passwordChangedAt && device!.id !== request.changedByDevice;
   return { scope: beforeChange ? DEVICES_BEFORE_CHANGE_SCOPE : `device:${device!.id}`, knownDevice: true };
+}
+
+/**
+ * Before a check on `devices-before-change`: the counters (and checks in flight) that tokens now
+ * issued before the change still have on their own move into it, so a token's guesses before the
+ * change and the shared budget after it are one budget in the window, not two. Returns when to wake.
+ */
+export function foldPreChangeDevices(sql: SqlStorage, request: LoginCheckRequest, now: number, settings: LockoutSettings): number[] {
+  const scopes = sql
+    .exec<{ scope: string }>(
+      `SELECT 'device:' || id AS scope FROM devices
+       WHERE tenant_id = ? AND verified_generation < ? AND id IS NOT ?
+         AND ('device:' || id IN (SELECT scope FROM attempts) OR 'device:' || id IN (SELECT scope FROM checks))`,
+      request.tenantId,
+      request.passwordChangedAt,
+      request.changedByDevice,
+    )
+    .toArray()
+    .map((row) => row.scope);
+  const forgetAt = attempts.fold(sql, scopes, DEVICES_BEFORE_CHANGE_SCOPE, now, settings);
+  return forgetAt === null ? [] : [forgetAt];
 }
 
 export interface LoginCheckOutcome extends LoginScope {

@@ -113,7 +113,9 @@ export class TenantSessions extends DurableObject<Env> {
     const charged = logins.scopeOf(this.sql, request, Date.now());
     if (request.knownDeviceOnly && !charged.knownDevice) return { outcome: 'unknownDevice', ...charged };
     const admission = await this.admit((now) => {
+      const folded = charged.scope === logins.DEVICES_BEFORE_CHANGE_SCOPE ? logins.foldPreChangeDevices(this.sql, request, now, this.settings) : [];
       const reserved = attempts.reserve(this.sql, charged.scope, now, this.settings);
+      reserved.wakeBy.push(...folded);
       const { reservation } = reserved;
       // Recorded in the step that starts the lockout; an unknown user name has nobody to report.
       if (reservation.outcome === 'locked' && reservation.lockoutStarted && request.tenantId) {
