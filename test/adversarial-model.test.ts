@@ -401,6 +401,9 @@ async function expectOtherBusinessUntouched(world: World): Promise<void> {
   rememberLogin(reply.body.data);
 }
 
+let started = 0;
+const startedAt = Date.now();
+
 describe('the adversarial model', () => {
   it(
     // The title shows the seed: ADVERSARIAL_SEED=<seed> (and ADVERSARIAL_PATH from a failure's report) replays it.
@@ -408,6 +411,8 @@ describe('the adversarial model', () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(fc.commands(commands, { maxCommands: 16, size: 'medium' }), async (sequence) => {
+          // A long run says how far it got, so a run cut short still reports what it covered.
+          if (RUNS >= 500 && ++started % 250 === 0) console.log(`adversarial model: run ${started} of ${RUNS} (seed ${SEED}), ${Math.round((Date.now() - startedAt) / 1000)} s`);
           const setup = await setUp();
           await fc.asyncModelRun(async () => setup, sequence);
           // The owner's known device, and a correct change from a valid session, still work at the end.
