@@ -32,6 +32,7 @@ export default defineConfig(async () => ({
                 ADVERSARIAL_RUNS: process.env.ADVERSARIAL_RUNS ?? '',
                 ADVERSARIAL_SEED: process.env.ADVERSARIAL_SEED ?? '',
                 ADVERSARIAL_PATH: process.env.ADVERSARIAL_PATH ?? '',
+                ADVERSARIAL_ITERATIONS: process.env.ADVERSARIAL_ITERATIONS ?? '',
               },
             },
           }),

@@ -8,6 +8,7 @@ declare global {
       ADVERSARIAL_RUNS: string;
       ADVERSARIAL_SEED: string;
       ADVERSARIAL_PATH: string;
+      ADVERSARIAL_ITERATIONS: string;
     }
   }
   // Worker secrets when deployed (src/config.ts, tokenSigningKeysFrom), so not in the generated
