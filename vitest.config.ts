@@ -9,6 +9,8 @@ export default defineConfig(async () => ({
     testTimeout: 30_000,
     // Keep the JSON log lines of passing tests out of the report; failing tests still show theirs.
     silent: 'passed-only' as const,
+    // npm run test:adversarial (--silent=false): of the console, only the model's progress lines.
+    onConsoleLog: (log: string) => (process.env.ADVERSARIAL_PROGRESS ? log.startsWith('adversarial model:') : undefined),
     // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },

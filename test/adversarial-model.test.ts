@@ -8,6 +8,7 @@ import { freshPassphrase, randomStamp, wrongPassword, type ChangeBody } from './
 import { dispatch } from './support/dispatch';
 import { envWith, faultyDurableObjects } from './support/faults';
 import { cheapenDerivations } from './support/pbkdf2-limit';
+import { expectNoSecretLogged } from './support/secret-watch';
 import { buildRequest, type Reply } from './support/request';
 import { ROUTES } from './support/routes';
 import {
@@ -417,13 +418,17 @@ describe('the adversarial model', () => {
       await fc.assert(
         fc.asyncProperty(fc.commands(commands, { maxCommands: 16, size: 'medium' }), async (sequence) => {
           // A long run says how far it got, so a run cut short still reports what it covered.
-          if (RUNS >= 500 && ++started % 250 === 0) console.log(`adversarial model: run ${started} of ${RUNS} (seed ${SEED}), ${Math.round((Date.now() - startedAt) / 1000)} s`);
+          if (RUNS > 4 && ++started % Math.ceil(RUNS / 20) === 0) {
+            console.log(`adversarial model: run ${started} of ${RUNS} (seed ${SEED}), ${Math.round((Date.now() - startedAt) / 1000)} s`);
+          }
           const setup = await setUp();
           await fc.asyncModelRun(async () => setup, sequence);
           // The owner's known device, and a correct change from a valid session, still work at the end.
           await openOwnerSession(setup.model);
           await new OwnerChangesUnderFire('policy', 0, 0).run(setup.model);
           await expectOtherBusinessUntouched(setup.model);
+          // Each run has its own tenants and keys: its log lines are checked for its secrets now.
+          expectNoSecretLogged();
         }),
         { numRuns: RUNS, seed: SEED, path: PATH, endOnFailure: true, verbose: 1 },
       );
