@@ -33,13 +33,14 @@ function overlapProbe(held: RegExp, awaited: RegExp) {
 }
 
 describe('calls to the central stores a password change makes', () => {
-  it('should validate the session and admit the check in one Durable Object call, then commit and settle', async () => {
+  it('should validate the session and admit the check in one Durable Object call, then commit, settle and tell the login object', async () => {
     const { tenant, token, body } = await tenantReadyToChange();
     const { bindings, calls } = recordingStoreCalls();
 
     expectSuccess(await changePassword(tenant, token, body(), { env: bindings }));
 
-    expect(calls.toSorted()).toEqual(['d1:select', 'd1:update', 'durableObject:beginChange', 'durableObject:finishChange'].toSorted());
+    // noteChange tells the user name's login object of the change, alongside the settle.
+    expect(calls.toSorted()).toEqual(['d1:select', 'd1:update', 'durableObject:beginChange', 'durableObject:finishChange', 'durableObject:noteChange'].toSorted());
   });
 
   it('should refuse a forged token before any call, the read ahead included', async () => {

@@ -26,14 +26,20 @@ async function ask<T>(question: () => Promise<unknown>): Promise<T> {
   }
 }
 
+/** Asks the user name's login object to admit a login check (see TenantSessions.beginLogin); unreachable, it is a server fault. */
+export function beginLogin(throttle: Stub, request: LoginCheckRequest): Promise<LoginAdmission> {
+  return ask<LoginAdmission>(() => throttle.beginLogin(request));
+}
+
 /**
- * Admits a login check in the user name's login object, or throws TOO_MANY_ATTEMPTS (with
- * Retry-After) while its counter is locked, or `refusal` when only a known device was welcome.
+ * The admitted check, or TOO_MANY_ATTEMPTS (with Retry-After) while its counter is locked, or
+ * `refusal` when only a known device was welcome.
  */
-export async function beginLoginCheck(throttle: Stub, request: LoginCheckRequest, refusal?: () => ApiError) {
-  const admission = await ask<LoginAdmission>(() => throttle.beginLogin(request));
+export function requireAdmitted(admission: LoginAdmission, refusal: () => ApiError): Extract<LoginAdmission, { outcome: 'admitted' }> {
   if (admission.outcome === 'locked') throw tooManyAttempts(admission.retryAfterSeconds);
-  if (admission.outcome === 'unknownDevice') throw refusal?.() ?? tooManyAttempts(1);
+  if (admission.outcome === 'unknownDevice') throw refusal();
+  // A request naming the tenant facts is always judged; one naming none is asked again with them.
+  if (admission.outcome === 'undecided') throw new ApiError('SOMETHING_WENT_WRONG');
   return admission;
 }
 

@@ -72,3 +72,8 @@ export function deleteExpired(sql: SqlStorage, now: number): void {
 export function nextExpiry(sql: SqlStorage): number | null {
   return sql.exec<{ at: number | null }>('SELECT min(expires_at) AS at FROM devices').one().at;
 }
+
+/** Whether the object holds any device token, expired or not. */
+export function holdsAny(sql: SqlStorage): boolean {
+  return sql.exec('SELECT 1 FROM devices LIMIT 1').toArray().length > 0;
+}

@@ -17,8 +17,15 @@ import { migrateStorage } from './storage-schema';
 
 type Locked = Extract<attempts.Reservation, { outcome: 'locked' }>;
 
-/** Admitted to check the password: the check's id and the counter it is charged to. */
-export type LoginAdmission = ({ outcome: 'admitted'; checkId: string } | Locked | { outcome: 'unknownDevice' }) & logins.LoginScope;
+/**
+ * Admitted to check the password: the check's id and the counter it is charged to; `basis` is the
+ * tenant facts the object judged by (those the request named, else its own), `known` those it keeps
+ * (null: none). `undecided`: a request that named none found none kept, and nothing was admitted.
+ */
+export type LoginAdmission =
+  | (({ outcome: 'admitted'; checkId: string } | Locked | { outcome: 'unknownDevice' }) &
+      logins.LoginScope & { basis: logins.TenantFacts; known: logins.TenantFacts | null })
+  | { outcome: 'undecided'; known: null };
 /** Admitted to check a change: the check's id, and the device the session was opened from (null if none). */
 export type ChangeAdmission =
   | { outcome: 'admitted'; checkId: string; deviceId: string | null }
@@ -110,7 +117,10 @@ export class TenantSessions extends DurableObject<Env> {
    * hold what is left of the budget.
    */
   async beginLogin(request: logins.LoginCheckRequest): Promise<LoginAdmission> {
-    const charged = logins.scopeOf(this.sql, request, Date.now());
+    const known = logins.storedFacts(this.ctx.storage.kv);
+    const basis = logins.namedFacts(request) ?? known;
+    if (basis === null) return { outcome: 'undecided', known: null };
+    const charged = { ...logins.scopeOf(this.sql, request.device, basis, Date.now()), basis, known };
     if (request.knownDeviceOnly && !charged.knownDevice) return { outcome: 'unknownDevice', ...charged };
     const admission = await this.admit((now) => {
       const folded = charged.scope === logins.DEVICES_BEFORE_CHANGE_SCOPE ? logins.foldPreChangeDevices(this.sql, request, now, this.settings) : [];
@@ -118,8 +128,10 @@ export class TenantSessions extends DurableObject<Env> {
       reserved.wakeBy.push(...folded);
       const { reservation } = reserved;
       // Recorded in the step that starts the lockout; an unknown user name has nobody to report.
-      if (reservation.outcome === 'locked' && reservation.lockoutStarted && request.tenantId) {
-        const lockout = { businessId: request.business, tenantId: request.tenantId, retryAfterSeconds: reservation.retryAfterSeconds };
+      // A read replica may not have the tenant yet: the object may know it.
+      const tenantId = basis.tenantId ?? known?.tenantId;
+      if (reservation.outcome === 'locked' && reservation.lockoutStarted && tenantId) {
+        const lockout = { businessId: request.business, tenantId, retryAfterSeconds: reservation.retryAfterSeconds };
         eventOutbox.record(this.sql, loginLocked({ ...lockout, at: now }), now);
       }
       return reserved;
@@ -129,7 +141,18 @@ export class TenantSessions extends DurableObject<Env> {
   }
 
   async finishLogin(outcome: logins.LoginCheckOutcome): Promise<void> {
-    await this.finished(logins.finish(this.sql, outcome, Date.now(), this.settings));
+    const now = Date.now();
+    if (outcome.facts) logins.rememberFacts(this.ctx.storage.kv, outcome.facts.of, outcome.facts.fresh, now);
+    await this.finished(logins.finish(this.sql, outcome, now, this.settings));
+  }
+
+  /**
+   * Told by a committed password change of this user name's tenant (alongside its settle): logins
+   * from then on know that a read replica's older row is stale, and charge devices by it.
+   */
+  async noteChange(facts: logins.TenantFacts): Promise<void> {
+    logins.rememberFacts(this.ctx.storage.kv, facts, true, Date.now());
+    await this.wakeBy([Date.now() + this.settings.sessionTtlMs]);
   }
 
   /**
@@ -203,6 +226,7 @@ export class TenantSessions extends DurableObject<Env> {
       attempts.nextForgettable(this.sql, counterWindows),
       attempts.nextCheckRelease(this.sql),
       generation.forgetOld(this.ctx.storage.kv, now, sessionTtlMs),
+      logins.forgetFacts(this.sql, this.ctx.storage.kv, now, sessionTtlMs),
     ].filter((at) => at !== null);
     if (await retention.scheduleOrDelete(this.ctx.storage, due, now)) this.hasTables = false;
   }

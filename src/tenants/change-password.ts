@@ -9,6 +9,7 @@ import { ApiError, describeError } from '../errors';
 import { passwordChanged } from '../security-events';
 import type { ChangePasswordBody } from '../schemas';
 import type { CheckResult } from '../sessions/attempt-counter';
+import type { TenantFacts } from '../sessions/login-checks';
 import type { ChangeResult, TenantSessions } from '../sessions/tenant-sessions';
 import type { Deps } from './deps';
 import { confirmedForChange, readForChange, type TenantRead } from './change-read';
@@ -16,7 +17,16 @@ import { commitPasswordChange, passwordChangeCommittedAt, type CommittedChange, 
 import { recordAuditEventBestEffort } from './audit';
 import { newStamp } from './stamp';
 
-type ChangeDeps = Pick<Deps, 'db' | 'replicaDb' | 'business' | 'sessionsOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'>;
+type ChangeDeps = Pick<
+  Deps,
+  'db' | 'replicaDb' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'
+>;
+
+/** A committed change, as the login object of the tenant's user name is told of it. */
+interface ChangeNote {
+  userName: string;
+  facts: TenantFacts;
+}
 
 /**
  * Replaces the password of the session's tenant if the session is valid, the existing password
@@ -45,6 +55,7 @@ export async function changePassword(
   let result: CheckResult = 'abandoned';
   let committed = false;
   let uncertain = false;
+  let note: ChangeNote | undefined;
   try {
     // Cheap rejections first: none of these runs PBKDF2, and an abandoned check counts for nothing.
     const { tenant, history } = await confirmedForChange(deps, tenantId, read, stamp, stampsIssuedAfter);
@@ -79,10 +90,15 @@ export async function changePassword(
     if (outcome === 'unknown') throw new ApiError('SOMETHING_WENT_WRONG');
     committed = outcome.committed;
     if (!committed) throw new ApiError('CHANGE_PASSWORD_FAILED');
+    note = { userName: tenant.userName, facts: { tenantId: tenant.id, passwordChangedAt: now, changedByDevice: deviceId } };
     if (outcome.eventRecorded) deps.sendEvent(event);
     deps.log('info', 'password.change.succeeded', { tenantId: tenant.id });
   } finally {
-    await settleAttempt(deps, sessions, { checkId, result, stamp, committed, keepSessionId, changedAt: now, uncertain });
+    // Side by side: the login object learns of the change in the same round trip as the settle.
+    await Promise.all([
+      settleAttempt(deps, sessions, { checkId, result, stamp, committed, keepSessionId, changedAt: now, uncertain }),
+      note && noteChange(deps, note),
+    ]);
   }
   return tenantId;
 }
@@ -159,6 +175,20 @@ async function commitOrReadBack(deps: ChangeDeps, change: PasswordChange): Promi
  * success into an error: the object's alarm settles the change from D1 within CHANGE_CLAIM_HOLD_MS,
  * and while the object is unreachable no session of the tenant validates anyway.
  */
+/**
+ * Tells the login object of the tenant's user name the change's facts, so that a login reading a
+ * read replica that has not seen the change reads the primary instead, and charges devices from
+ * before the change to their shared budget. Best-effort: the change committed, and without the note
+ * the tenant's object still refuses a session for the old password (its credential generation).
+ */
+async function noteChange(deps: ChangeDeps, note: ChangeNote): Promise<void> {
+  try {
+    await deps.loginThrottleOf(note.userName).noteChange(note.facts);
+  } catch (cause) {
+    deps.log('error', 'password.change.note_failed', { tenantId: note.facts.tenantId, cause: describeError(cause) });
+  }
+}
+
 async function settleAttempt(
   deps: ChangeDeps,
   sessions: DurableObjectStub<TenantSessions>,

@@ -1,5 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import { beginLoginCheck } from '../auth/attempts';
+import { beginLogin, requireAdmitted } from '../auth/attempts';
 import { admitToSpray, settleSpray, sprayRefusal, type SprayCheck } from '../auth/login-spraying';
 import { issueDeviceToken, parseDeviceToken } from '../auth/device-token';
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, newPasswordSalt, verifyPassword } from '../auth/password';
@@ -9,18 +9,21 @@ import { ApiError } from '../errors';
 import type { LoginBody, LoginResult } from '../schemas';
 import type { CheckResult } from '../sessions/attempt-counter';
 import type { BudgetLeft } from '../sessions/client-budget';
-import type { LoginCheckOutcome } from '../sessions/login-checks';
+import type { LoginCheckOutcome, TenantFacts } from '../sessions/login-checks';
+import type { LoginAdmission } from '../sessions/tenant-sessions';
+import type { Database } from '../db/database';
 import type { Deps } from './deps';
 import { findTenantByUserName, upgradePasswordHash } from '../db/tenants';
 import { recordAuditEventBestEffort } from './audit';
 
 type LoginDeps = Pick<
   Deps,
-  'db' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'loginBudgets' | 'tokens' | 'settings' | 'pepper' | 'requestId' | 'log'
+  'db' | 'replicaDb' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'loginBudgets' | 'tokens' | 'settings' | 'pepper' | 'requestId' | 'log'
 >;
 
 type Credentials = z.output<typeof LoginBody>;
 type LoginableTenant = Tenant & { passwordHash: string };
+type Admitted = Extract<LoginAdmission, { outcome: 'admitted' }>;
 
 /** The device token a login answers, and what its login object is told to keep of it. */
 interface DeviceGrant {
@@ -29,12 +32,23 @@ interface DeviceGrant {
   stored: NonNullable<LoginCheckOutcome['device']>;
 }
 
+/** The tenant row of the user name (if any), and whether it was read at the primary. */
+interface TenantRow {
+  tenant: Tenant | undefined;
+  fresh: boolean;
+}
+
 /**
  * Checks the credentials within the key and client's budget of failed logins across user names
  * (which refuses nobody but the client, and never a known device of the user named) and within the
  * user name's failed-login budget of the key's business (the presenting device's own, for a known
  * device); then opens a session. Unknown users, disabled ones and wrong passwords get the same
  * answer after the same work. `judged` is told what is left of the client's budget whenever it changes.
+ *
+ * Two sequential rounds of store calls for a known device: the client's budget, the tenant read and
+ * the login object at once, then the password check, then the settles and the session at once. A
+ * client without a device token the service issued for this user name reaches the login object only
+ * once its budget has admitted it: one round more. See docs/performance.md.
  */
 export async function logIn(
   deps: LoginDeps,
@@ -46,25 +60,57 @@ export async function logIn(
   deps.tokens.requireKey();
   // A device token the service did not issue for this user name is no token at all, decided here.
   const presented = await parseDeviceToken(deps.tokens, deps.business, credentials.userName, deviceToken);
-  // Before the login object is asked, whatever X-Device-Token holds; the tenant read overlaps it.
-  const [spray, tenant] = await sprayCheckedRead(
+  const throttle = deps.loginThrottleOf(credentials.userName);
+  // The client's budget first, whatever X-Device-Token holds; the tenant read alongside it, and the
+  // login object too for a device token the service issued: asked to admit a known device only (on
+  // the tenant facts it was told), so a client the budget refuses holds no place of anyone else's.
+  const [spray, read, early] = await firstRound(
     admitToSpray(deps.loginBudgets()),
-    findTenantByUserName(deps.db, deps.business, credentials.userName),
+    readTenant(deps.replicaDb ?? deps.db, deps.business, credentials.userName, !deps.replicaDb),
+    presented ? beginLogin(throttle, { business: deps.business, device: presented, knownDeviceOnly: true }) : undefined,
+    (admitted) => throttle.finishLogin({ ...admitted, result: 'abandoned' }),
   );
   judged(spray.left);
   const refused = spray.refusedFor !== undefined;
-  if (refused && !presented) throw sprayRefusal(spray, deps.log);
-  const throttle = deps.loginThrottleOf(credentials.userName);
-  const passwordChangedAt = tenant?.passwordChangedAt ?? 0;
-  const changes = { passwordChangedAt, changedByDevice: tenant?.passwordChangedByDevice ?? null };
-  const check = await beginLoginCheck(
-    throttle,
-    { business: deps.business, tenantId: tenant?.id ?? null, device: presented, ...changes, ...(refused ? { knownDeviceOnly: true } : {}) },
-    () => sprayRefusal(spray, deps.log),
-  ).catch(async (error: unknown) => {
-    await settleSpray(spray, false);
+  let row = read;
+  // The check this request holds in the login object, freed uncounted if the request fails before its password check.
+  let held = early?.outcome === 'admitted' ? early : undefined;
+  let check: Admitted;
+  try {
+    if (refused && !early) throw sprayRefusal(spray, deps.log);
+    if (isLagging(row, early?.known ?? null)) row = await readTenant(deps.db, deps.business, credentials.userName, true);
+    // The first round's admission stands if the object judged by the tenant as this row has it.
+    let admission: LoginAdmission | undefined = early && early.outcome !== 'undecided' && sameFacts(early.basis, factsOf(row.tenant)) ? early : undefined;
+    if (held && admission !== held) {
+      await throttle.finishLogin({ ...held, result: 'abandoned' });
+      held = undefined;
+    }
+    // Anyone but a known device is charged now, and only if the client's budget admitted it.
+    if (!admission || (admission.outcome === 'unknownDevice' && !refused)) {
+      admission = await beginLogin(throttle, { business: deps.business, device: presented, ...factsOf(row.tenant), knownDeviceOnly: refused });
+      if (admission.outcome === 'admitted') held = admission;
+      if (isLagging(row, admission.known)) {
+        row = await readTenant(deps.db, deps.business, credentials.userName, true);
+        // An untrusted client's counter does not depend on the row; a known device's does, so it is judged again.
+        if (admission.outcome !== 'undecided' && admission.knownDevice && !sameFacts(admission.basis, factsOf(row.tenant))) {
+          if (held) await throttle.finishLogin({ ...held, result: 'abandoned' });
+          held = undefined;
+          admission = await beginLogin(throttle, { business: deps.business, device: presented, ...factsOf(row.tenant), knownDeviceOnly: refused });
+          if (admission.outcome === 'admitted') held = admission;
+        }
+      }
+    }
+    check = requireAdmitted(admission, () => sprayRefusal(spray, deps.log));
+  } catch (error) {
+    await Promise.all([
+      settleSpray(spray, false).catch(() => undefined),
+      held && throttle.finishLogin({ ...held, result: 'abandoned' }).catch(() => undefined),
+    ]);
     throw error;
-  });
+  }
+  const { tenant } = row;
+  const passwordChangedAt = tenant?.passwordChangedAt ?? 0;
+  const facts = { of: factsOf(tenant), fresh: row.fresh };
   let result: CheckResult = 'abandoned';
   let device: DeviceGrant | undefined;
   let loggedIn: LoginableTenant;
@@ -79,7 +125,7 @@ export async function logIn(
       : await newDevice(deps, loggedIn.id, credentials.userName, passwordChangedAt);
   } catch (error) {
     const [, left] = await Promise.all([
-      throttle.finishLogin({ ...check, result, device: device?.stored }),
+      throttle.finishLogin({ ...check, result, device: device?.stored, facts }),
       settleSpray(spray, result === 'failed'),
       result === 'failed' && auditFailure(deps, tenant),
     ]);
@@ -88,7 +134,7 @@ export async function logIn(
   }
   // The login object, the client's budget, the tenant's object and D1 are independent: told at once, one round trip.
   const [, left, , { token, expiresAt }] = await Promise.all([
-    throttle.finishLogin({ ...check, result, device: device.stored }),
+    throttle.finishLogin({ ...check, result, device: device.stored, facts }),
     settleSpray(spray, false),
     upgradeWeakHash(deps, loggedIn, credentials.password),
     openSession(deps, loggedIn, device.id),
@@ -108,18 +154,51 @@ export async function logIn(
   };
 }
 
+/** What the login object must know of the tenant to charge a device (see sessions/login-checks.ts). */
+function factsOf(tenant: Tenant | undefined): TenantFacts {
+  return { tenantId: tenant?.id ?? null, passwordChangedAt: tenant?.passwordChangedAt ?? 0, changedByDevice: tenant?.passwordChangedByDevice ?? null };
+}
+
+function sameFacts(a: TenantFacts, b: TenantFacts): boolean {
+  return a.tenantId === b.tenantId && a.passwordChangedAt === b.passwordChangedAt && a.changedByDevice === b.changedByDevice;
+}
+
 /**
- * Both answers, or the first failure; a check the client's budget admitted for a read that then
- * failed is freed, uncounted.
+ * Whether a read replica's row is behind what the login object was told: another tenant, or an
+ * older password than the last change it heard of (a change tells it alongside its settle). Such a
+ * row is read again at the primary, so the new password is never checked against the old hash. A
+ * row the replica does not have is taken as it is unless the object knows a tenant: an unknown user
+ * name costs no more than a known one.
  */
-async function sprayCheckedRead<T>(asked: Promise<SprayCheck>, read: Promise<T>): Promise<[SprayCheck, T]> {
-  const [spray, tenant] = await Promise.allSettled([asked, read]);
-  if (spray.status === 'rejected') throw spray.reason;
-  if (tenant.status === 'rejected') {
-    await settleSpray(spray.value, false).catch(() => undefined);
-    throw tenant.reason;
+function isLagging(row: TenantRow, known: TenantFacts | null): boolean {
+  if (row.fresh || known === null || known.tenantId === null) return false;
+  return known.tenantId !== row.tenant?.id || known.passwordChangedAt > (row.tenant?.passwordChangedAt ?? 0);
+}
+
+async function readTenant(db: Database, business: string, userName: string, fresh: boolean): Promise<TenantRow> {
+  return { tenant: await findTenantByUserName(db, business, userName), fresh };
+}
+
+/**
+ * The first round's answers, or the first failure: a check the client's budget or the login object
+ * admitted for a round that then failed is freed, uncounted.
+ */
+async function firstRound(
+  asked: Promise<SprayCheck>,
+  read: Promise<TenantRow>,
+  early: Promise<LoginAdmission> | undefined,
+  abandon: (admitted: Admitted) => Promise<void>,
+): Promise<[SprayCheck, TenantRow, LoginAdmission | undefined]> {
+  const [spray, tenant, admission] = await Promise.allSettled([asked, read, early]);
+  if (spray.status === 'fulfilled' && tenant.status === 'fulfilled' && admission.status === 'fulfilled') {
+    return [spray.value, tenant.value, admission.value];
   }
-  return [spray.value, tenant.value];
+  const admitted = admission.status === 'fulfilled' && admission.value?.outcome === 'admitted' ? admission.value : undefined;
+  await Promise.all([
+    spray.status === 'fulfilled' && settleSpray(spray.value, false).catch(() => undefined),
+    admitted && abandon(admitted).catch(() => undefined),
+  ]);
+  throw [spray, tenant, admission].flatMap((answer) => (answer.status === 'rejected' ? [answer.reason] : []))[0];
 }
 
 /** The tenant whose password this is, or null. No I/O: the caller counts the answer first. */
