@@ -43,6 +43,10 @@ function d1Around(real: D1Database, around: AroundStoreCall): D1Database {
           around({ store: 'd1', name: statements.map((s) => s.sql).join(';\n') }, () => target.batch(statements.map((s) => s[REAL])));
       }
       if (property === 'exec') return (sql: string) => around({ store: 'd1', name: sql }, () => target.exec(sql));
+      // A session of D1's Sessions API (a read replica, with read replication on) is as far as the primary, at worst.
+      if (property === 'withSession') {
+        return (constraint?: string) => d1Around(target.withSession(constraint) as unknown as D1Database, around);
+      }
       return forward(target, property);
     },
   });

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { aroundStoreCalls, type StoreCall } from '../bench/distance';
 import { expectFailure, expectSuccess } from './support/envelope';
 import { envWith, faultyD1 } from './support/faults';
-import { recordingStoreCalls } from './support/store-calls';
-import { changePassword, loginReply, registerTenant, tenantReadyToChange } from './support/tenants';
+import { freshPassphrase, wrongPassword } from './support/builders';
+import { laggingReplica } from './support/replica';
+import { recordingStoreCalls, storeCallRounds } from './support/store-calls';
+import { changePassword, loginReply, loginWithDevice, registerTenant, tenantReadyToChange } from './support/tenants';
 
 // Which calls to D1 and the Durable Objects overlap, the property that keeps a far client's round
 // trips few (npm run bench measures how many). No timing: `held` returns only once `awaited` has
@@ -77,5 +79,91 @@ describe('calls to the central stores that overlap', () => {
     expectSuccess(await loginReply(tenant, { env: probe.bindings }));
 
     expect(probe.seen.overlapped).toBe(true);
+  });
+});
+
+describe('sequential store calls of a login', () => {
+  const device = (deviceToken: string) => ({ 'X-Device-Token': deviceToken });
+
+  it('should take 2 for a known device: its budget, the tenant read and its login object at once, then the settles and the session at once', async () => {
+    const tenant = await registerTenant();
+    const { deviceToken } = await loginWithDevice(tenant);
+    const probe = storeCallRounds();
+
+    expectSuccess(await loginReply(tenant, { headers: device(deviceToken), env: probe.bindings }));
+
+    expect(probe.rounds()).toBe(2);
+    expect(probe.byRound()).toEqual([
+      ['d1:select', 'durableObject:admit', 'durableObject:beginLogin'],
+      ['durableObject:createSession', 'durableObject:finishLogin', 'durableObject:settle'],
+    ]);
+  });
+
+  it('should take 2 for a known device whose password is wrong, the failure counted before the answer', async () => {
+    const tenant = await registerTenant();
+    const { deviceToken } = await loginWithDevice(tenant);
+    const probe = storeCallRounds();
+
+    expectFailure(await loginReply(tenant, { password: wrongPassword(), headers: device(deviceToken), env: probe.bindings }), 401, 'INVALID_CREDENTIALS');
+
+    expect(probe.rounds()).toBe(2);
+    expect(probe.byRound()[1]).toEqual(['d1:insert', 'durableObject:finishLogin', 'durableObject:settle']);
+  });
+
+  it('should take 3 for a client without a device token: the login object is asked only once its budget admitted it', async () => {
+    const tenant = await registerTenant();
+    const probe = storeCallRounds();
+
+    expectSuccess(await loginReply(tenant, { env: probe.bindings }));
+
+    expect(probe.byRound()).toEqual([
+      ['d1:select', 'durableObject:admit'],
+      ['durableObject:beginLogin'],
+      ['durableObject:createSession', 'durableObject:finishLogin', 'durableObject:settle'],
+    ]);
+  });
+
+  it('should take 2 for a known device after a change it made, the login object told of the change', async () => {
+    const { tenant, token, body } = await tenantReadyToChange();
+    const { deviceToken } = await loginWithDevice(tenant);
+    const newPassword = freshPassphrase();
+    expectSuccess(await changePassword(tenant, token, body({ newPassword })));
+    const probe = storeCallRounds();
+
+    expectSuccess(await loginReply(tenant, { password: newPassword, headers: device(deviceToken), env: probe.bindings }));
+
+    expect(probe.rounds()).toBe(2);
+  });
+
+  it('should take 2 with read replication on, reading the tenant at the replica', async () => {
+    const replica = laggingReplica();
+    const tenant = await registerTenant();
+    const { deviceToken } = await loginWithDevice(tenant);
+    await replica.catchUp(tenant.id);
+    const probe = storeCallRounds(replica.bindings);
+
+    expectSuccess(await loginReply(tenant, { headers: device(deviceToken), env: probe.bindings }));
+
+    expect(probe.rounds()).toBe(2);
+    expect(replica.reads).toEqual({ primary: 0, replica: 1 });
+  });
+
+  it('should take 3 when the replica has not seen the last change: the primary is read once more, after the login object said so', async () => {
+    const replica = laggingReplica();
+    const { tenant, token, body } = await tenantReadyToChange();
+    const { deviceToken } = await loginWithDevice(tenant);
+    await replica.catchUp(tenant.id);
+    const newPassword = freshPassphrase();
+    expectSuccess(await changePassword(tenant, token, body({ newPassword })));
+    const probe = storeCallRounds(replica.bindings);
+
+    expectSuccess(await loginReply(tenant, { password: newPassword, headers: device(deviceToken), env: probe.bindings }));
+
+    expect(probe.byRound()).toEqual([
+      ['d1:select', 'durableObject:admit', 'durableObject:beginLogin'],
+      ['d1:select'],
+      ['durableObject:createSession', 'durableObject:finishLogin', 'durableObject:settle'],
+    ]);
+    expect(replica.reads).toEqual({ primary: 1, replica: 1 });
   });
 });
