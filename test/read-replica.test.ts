@@ -7,7 +7,7 @@ import { changeBody, freshPassphrase, randomStamp } from './support/builders';
 import { tenantRow } from './support/db';
 import { expectFailure, expectSuccess } from './support/envelope';
 import { laggingReplica } from './support/replica';
-import { changePassword, login, loginReply, loginWithDevice, registerTenant, requestStamp, tenantReadyToChange, type TestTenant } from './support/tenants';
+import { changePassword, login, loginReply, loginWithDevice, registerTenant, requestStamp, tenantReadyToChange, unregisteredTenant, type TestTenant } from './support/tenants';
 
 const MAX_FAILED_ATTEMPTS = 5;
 
@@ -147,6 +147,24 @@ describe('a login with D1 read replication on', () => {
     await replica.catchUp(tenant.id);
 
     expectSuccess(await loginReply(tenant, { env: replica.bindings }));
+
+    expect(replica.reads).toEqual({ primary: 0, replica: 1 });
+  });
+
+  it('should log in a tenant registered moments ago, whose row the replica does not have yet', async () => {
+    const replica = laggingReplica();
+    const tenant = await registerTenant({}, { env: replica.bindings });
+
+    expectSuccess(await loginReply(tenant, { env: replica.bindings }));
+
+    expect(replica.reads).toEqual({ primary: 1, replica: 1 });
+  });
+
+  it('should answer a user name nobody has from the replica alone, as it answers a known one', async () => {
+    const replica = laggingReplica();
+    const tenant = await unregisteredTenant();
+
+    expectFailure(await loginReply(tenant, { env: replica.bindings }), 401, 'INVALID_CREDENTIALS');
 
     expect(replica.reads).toEqual({ primary: 0, replica: 1 });
   });

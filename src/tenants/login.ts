@@ -81,23 +81,24 @@ export async function logIn(
     if (isLagging(row, early?.known ?? null)) row = await readTenant(deps.db, deps.business, credentials.userName, true);
     // The first round's admission stands if the object judged by the tenant as this row has it.
     let admission: LoginAdmission | undefined = early && early.outcome !== 'undecided' && sameFacts(early.basis, factsOf(row.tenant)) ? early : undefined;
-    if (held && admission !== held) {
-      await throttle.finishLogin({ ...held, result: 'abandoned' });
+    // Charged again on the row's facts, the check held on other facts freed at the same time.
+    const chargeAgain = async () => {
+      const freed = held;
       held = undefined;
-    }
+      const [again] = await Promise.all([
+        beginLogin(throttle, { business: deps.business, device: presented, ...factsOf(row.tenant), knownDeviceOnly: refused }),
+        freed && throttle.finishLogin({ ...freed, result: 'abandoned' }),
+      ]);
+      if (again.outcome === 'admitted') held = again;
+      return again;
+    };
     // Anyone but a known device is charged now, and only if the client's budget admitted it.
     if (!admission || (admission.outcome === 'unknownDevice' && !refused)) {
-      admission = await beginLogin(throttle, { business: deps.business, device: presented, ...factsOf(row.tenant), knownDeviceOnly: refused });
-      if (admission.outcome === 'admitted') held = admission;
+      admission = await chargeAgain();
       if (isLagging(row, admission.known)) {
         row = await readTenant(deps.db, deps.business, credentials.userName, true);
         // An untrusted client's counter does not depend on the row; a known device's does, so it is judged again.
-        if (admission.outcome !== 'undecided' && admission.knownDevice && !sameFacts(admission.basis, factsOf(row.tenant))) {
-          if (held) await throttle.finishLogin({ ...held, result: 'abandoned' });
-          held = undefined;
-          admission = await beginLogin(throttle, { business: deps.business, device: presented, ...factsOf(row.tenant), knownDeviceOnly: refused });
-          if (admission.outcome === 'admitted') held = admission;
-        }
+        if (admission.outcome !== 'undecided' && admission.knownDevice && !sameFacts(admission.basis, factsOf(row.tenant))) admission = await chargeAgain();
       }
     }
     check = requireAdmitted(admission, () => sprayRefusal(spray, deps.log));

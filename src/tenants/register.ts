@@ -1,14 +1,14 @@
 import type { z } from '@hono/zod-openapi';
 import { hashPassword, newPasswordSalt } from '../auth/password';
 import { findPasswordPolicyViolation } from '../auth/password-policy';
-import { ApiError } from '../errors';
+import { ApiError, describeError } from '../errors';
 import type { RegisterBody } from '../schemas';
 import type { Deps } from './deps';
 import { createTenant } from '../db/tenants';
 
 /** Creates a tenant of the key's business with login credentials; returns the new tenant's id. */
 export async function registerTenant(
-  deps: Pick<Deps, 'db' | 'business' | 'settings' | 'pepper' | 'log' | 'spendRegistration'>,
+  deps: Pick<Deps, 'db' | 'replicaDb' | 'business' | 'loginThrottleOf' | 'settings' | 'pepper' | 'log' | 'spendRegistration'>,
   registration: z.output<typeof RegisterBody>,
 ): Promise<string> {
   // Before any hashing or strength estimate: a refused registration costs nothing.
@@ -36,5 +36,20 @@ export async function registerTenant(
   );
   if (!id) throw new ApiError('USER_ALREADY_EXISTS', { field: 'userName' });
   deps.log('info', 'tenant.registered', { tenantId: id });
+  if (deps.replicaDb) await noteTenant(deps, registration.userName, id);
   return id;
+}
+
+/**
+ * With read replication on, tells the user name's login object of the new tenant, so that a login
+ * before the replicas have the row reads the primary (tenants/login.ts) instead of taking the user
+ * name for unknown. One more round trip, only with replication on; best-effort: without it such a
+ * login answers as for an unknown user until the replica has the row.
+ */
+async function noteTenant(deps: Pick<Deps, 'loginThrottleOf' | 'log'>, userName: string, tenantId: string): Promise<void> {
+  try {
+    await deps.loginThrottleOf(userName).noteChange({ tenantId, passwordChangedAt: 0, changedByDevice: null });
+  } catch (cause) {
+    deps.log('error', 'tenant.register.note_failed', { tenantId, cause: describeError(cause) });
+  }
 }
