@@ -104,15 +104,15 @@ export function scopeOf(sql: SqlStorage, device: devices.PresentedDevice | undef
  * issued before the change still have on their own move into it, so a token's guesses before the
  * change and the shared budget after it are one budget in the window, not two. Returns when to wake.
  */
-export function foldPreChangeDevices(sql: SqlStorage, request: LoginCheckRequest, now: number, settings: LockoutSettings): number[] {
+export function foldPreChangeDevices(sql: SqlStorage, facts: TenantFacts, now: number, settings: LockoutSettings): number[] {
   const scopes = sql
     .exec<{ scope: string }>(
       `SELECT 'device:' || id AS scope FROM devices
        WHERE tenant_id = ? AND verified_generation < ? AND id IS NOT ?
          AND ('device:' || id IN (SELECT scope FROM attempts) OR 'device:' || id IN (SELECT scope FROM checks))`,
-      request.tenantId,
-      request.passwordChangedAt,
-      request.changedByDevice,
+      facts.tenantId,
+      facts.passwordChangedAt,
+      facts.changedByDevice,
     )
     .toArray()
     .map((row) => row.scope);

@@ -114,7 +114,9 @@ export class TenantSessions extends DurableObject<Env> {
    * Admits one login check, charged to the presenting device or to the untrusted clients (see
    * login-checks.ts), or refuses it while that counter is locked out, or (`unknownDevice`) when
    * only a known device may be admitted and the client is not one. Waits while checks in flight
-   * hold what is left of the budget.
+   * hold what is left of the budget. Judges by the tenant facts the request names or, naming none
+   * (a known device asked beside the D1 read), by those it keeps, and is `undecided` without them;
+   * it answers with the facts it judged by and those it keeps, for the request to compare with its row.
    */
   async beginLogin(request: logins.LoginCheckRequest): Promise<LoginAdmission> {
     const known = logins.storedFacts(this.ctx.storage.kv);
@@ -123,7 +125,7 @@ export class TenantSessions extends DurableObject<Env> {
     const charged = { ...logins.scopeOf(this.sql, request.device, basis, Date.now()), basis, known };
     if (request.knownDeviceOnly && !charged.knownDevice) return { outcome: 'unknownDevice', ...charged };
     const admission = await this.admit((now) => {
-      const folded = charged.scope === logins.DEVICES_BEFORE_CHANGE_SCOPE ? logins.foldPreChangeDevices(this.sql, request, now, this.settings) : [];
+      const folded = charged.scope === logins.DEVICES_BEFORE_CHANGE_SCOPE ? logins.foldPreChangeDevices(this.sql, basis, now, this.settings) : [];
       const reserved = attempts.reserve(this.sql, charged.scope, now, this.settings);
       reserved.wakeBy.push(...folded);
       const { reservation } = reserved;
