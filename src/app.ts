@@ -6,6 +6,7 @@ import type { AppEnv } from './http/context';
 import { handleError } from './http/error-handler';
 import { requestLog } from './http/request-log';
 import { serveApiDocs } from './http/openapi';
+import { adminImportRoutes } from './routes/admin-import';
 import { authRoutes } from './routes/auth';
 import { changePasswordRoutes } from './routes/change-password';
 import { healthRoutes } from './routes/health';
@@ -55,7 +56,7 @@ app.use('/v1/*', async function noStore(c, next) {
 });
 
 /** The API's routes; their type is what `hc<AppType>()` clients use. */
-export const apiRoutes = app.route('/', authRoutes).route('/', changePasswordRoutes);
+export const apiRoutes = app.route('/', authRoutes).route('/', changePasswordRoutes).route('/', adminImportRoutes);
 
 export type AppType = typeof apiRoutes;
 

@@ -36,6 +36,15 @@ export const PASSWORD_STRENGTH_WINDOW = 48;
 export const PASSWORD_STRENGTH_L33T_SUBSTITUTIONS = 2;
 
 export const MAX_BODY_BYTES = 16 * 1024;
+/**
+ * The one route with a larger body: POST /v1/admin/tenants/import, whose MAX_IMPORT_TENANTS entries do
+ * not fit in MAX_BODY_BYTES. Its rows go to D1 as one bound JSON value, well under D1's 2 MB per value.
+ */
+export const MAX_IMPORT_BODY_BYTES = 1024 * 1024;
+/** Tenants one import call takes; the operator CLI splits a longer file into calls of at most this many. */
+export const MAX_IMPORT_TENANTS = 1_000;
+/** An imported password hash longer than this is refused unread (a V3 hash of the longest salt and key is 176). */
+export const PASSWORD_HASH_MAX_CHARS = 512;
 export const MAX_CREDENTIAL_HEADER_CHARS = 512;
 
 export const SESSION_SECRET_BYTES = 32;

@@ -29,6 +29,14 @@ export const ERRORS = {
     status: 409,
     message: 'The reset token is unknown, used, expired, or superseded by a newer one. Ask the business for a new one.',
   },
+  INVALID_PARAM_TENANTS: {
+    status: 400,
+    message: 'tenants must be an array of 1 to 1,000 tenants; split a longer list into several calls.',
+  },
+  INVALID_PARAM_PASSWORD_HASH: {
+    status: 400,
+    message: 'passwordHash is not an ASP.NET Core Identity V3 hash, nor one of this service\'s own, that could ever verify a login here.',
+  },
   FAILED: { status: 400, message: 'The request could not be processed.' },
   SOMETHING_WENT_WRONG: { status: 500, message: 'Something went wrong on our side. Try again later.' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;

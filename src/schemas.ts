@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PASSWORD_INPUT_MAX_CHARS, PASSWORD_MAX_LENGTH } from './config';
+import { MAX_IMPORT_TENANTS, PASSWORD_HASH_MAX_CHARS, PASSWORD_INPUT_MAX_CHARS, PASSWORD_MAX_LENGTH } from './config';
 import { ERRORS, type ErrorCode } from './error-codes';
 
 /**
@@ -88,6 +88,60 @@ export const RegisterBody = z
       .openapi({ example: '+15551234567' }),
   })
   .openapi('RegisterRequest');
+
+/** An ASP.NET Core Identity V3 hash (HMAC-SHA-512, 100,000 iterations) of `Imported-Pa55word!`, as examples/import-sample.json holds. */
+export const EXAMPLE_V3_HASH = 'AQAAAAIAAYagAAAAEPDh0sO0pZaHeGlaSzwtHg+YhplhgF1qFGS2yKb7O0sx4JCu2WZftv0luyzN/EvNjg==';
+
+/** One tenant of an import: a registration (the same rules, field by field) whose password comes already hashed. */
+export const ImportTenant = RegisterBody.omit({ password: true })
+  .extend({
+    passwordHash: requiredString({ max: PASSWORD_HASH_MAX_CHARS }).openapi({
+      description:
+        'The tenant\'s existing password hash: an ASP.NET Core Identity V3 hash (base64 of 0x01, PRF, iteration count, ' +
+        'salt length, salt, key; HMAC-SHA-1/256/512, 1,000 to 100,000 iterations), as AspNetUsers.PasswordHash holds it, ' +
+        'or a hash in this service\'s own stored format. Verified at the first login and replaced then.',
+      example: EXAMPLE_V3_HASH,
+    }),
+  })
+  .openapi('ImportTenant');
+
+export const ImportBody = z
+  .object({
+    tenants: z
+      .array(z.unknown(), { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array') })
+      .min(1, { error: 'must hold at least one tenant' })
+      .max(MAX_IMPORT_TENANTS, { error: `must hold at most ${MAX_IMPORT_TENANTS} tenants; split the list into several calls` })
+      .openapi({
+        // Each entry is validated on its own: a malformed one is skipped with its code, the others imported.
+        items: { $ref: '#/components/schemas/ImportTenant' },
+        description: `1 to ${MAX_IMPORT_TENANTS} tenants. Each is checked on its own; a malformed one is skipped, not the call refused.`,
+        example: [
+          { userName: 'jane.doe@example.com', firstName: 'Jane', lastName: 'Doe', phoneNumber: '+15551234567', passwordHash: EXAMPLE_V3_HASH },
+        ],
+      }),
+  })
+  .openapi('ImportRequest');
+
+export const ImportResult = z
+  .object({
+    imported: z
+      .array(z.object({ index: z.number().int().min(0), id: TenantId }))
+      .openapi({ description: 'The tenants created, by their index in `tenants`, with their new ids.' }),
+    skipped: z
+      .array(
+        z.object({
+          index: z.number().int().min(0),
+          code: z.enum(['USER_ALREADY_EXISTS', 'INVALID_PARAM_TENANTS', 'INVALID_PARAM_USER_NAME', 'INVALID_PARAM_FIRST_NAME', 'INVALID_PARAM_LAST_NAME', 'INVALID_PARAM_PHONE_NUMBER', 'INVALID_PARAM_PASSWORD_HASH']),
+          message: z.string().openapi({ description: 'What is wrong with the entry; never a value from it.' }),
+        }),
+      )
+      .openapi({
+        description:
+          'The entries not imported: USER_ALREADY_EXISTS for a user name the business has (or an earlier entry of the same call), ' +
+          'INVALID_PARAM_<FIELD> for a malformed entry (INVALID_PARAM_TENANTS when it is not an object).',
+      }),
+  })
+  .openapi('ImportResult');
 
 export const LoginBody = z
   .object({

@@ -5,7 +5,7 @@ import { CONTRACT_VERSION, SERVICE_VERSION } from '../config';
 import { ERRORS, type ErrorCode } from '../errors';
 import { documentWebhooks } from './webhook-docs';
 import { FailureEnvelope } from '../schemas';
-import { BODY_TOO_LARGE, NOT_JSON } from './validate';
+import { BODY_TOO_LARGE, bodyTooLarge, NOT_JSON } from './validate';
 
 /** What a route requires, by the names of the security schemes `serveApiDocs` registers. */
 export const SECURITY = {
@@ -112,6 +112,12 @@ export const BODY_REJECTIONS = {
   [NOT_JSON.status]: failureResponse('FAILED: Content-Type is not application/json', [['FAILED', NOT_JSON.message]]),
 };
 
+/** BODY_REJECTIONS for a route whose `jsonBody(maxBytes)` takes more than MAX_BODY_BYTES. */
+export const bodyRejections = (maxBytes: number) => ({
+  ...BODY_REJECTIONS,
+  [BODY_TOO_LARGE.status]: failureResponse('FAILED: the body is larger than the limit', [['FAILED', bodyTooLarge(maxBytes).message]]),
+});
+
 /** Where the API runs: `npm start` locally, and a deployment's URL (`npm run deploy` prints it). */
 export const SERVERS = [
   { url: 'http://127.0.0.1:8787', description: 'Local: npm start' },
@@ -157,6 +163,7 @@ export function serveApiDocs(app: OpenAPIHono<AppEnv>): void {
     tags: [
       { name: 'Authentication', description: 'Register a tenant, log in for a session token, log out.' },
       { name: 'Password change', description: 'The concurrency stamp and the change it guards.' },
+      { name: 'Tenant administration', description: 'A business administers its own tenants: server keys only.' },
       { name: 'Operations', description: 'For the operator and monitoring: no key needed.' },
       { name: 'Webhooks', description: 'Signed events POSTed to the business\'s endpoint (Standard Webhooks).' },
     ],

@@ -11,13 +11,15 @@ const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
 
 /** How `jsonBody` refuses a body before parsing it, as `FAILED` errors; the OpenAPI document lists the same. */
 export const NOT_JSON = { status: 415, message: 'Content-Type must be application/json.' } as const;
-export const BODY_TOO_LARGE = { status: 413, message: `The body must be at most ${MAX_BODY_BYTES} bytes.` } as const;
+export const bodyTooLarge = (maxBytes: number) => ({ status: 413, message: `The body must be at most ${maxBytes} bytes.` }) as const;
+export const BODY_TOO_LARGE = bodyTooLarge(MAX_BODY_BYTES);
 
 /**
- * Runs before a route's validator: the body must be JSON, at most MAX_BODY_BYTES, and parse.
- * Each failure is a FAILED envelope with its own status (415, 413, 400).
+ * Runs before a route's validator: the body must be JSON, at most `maxBytes` (MAX_BODY_BYTES unless
+ * the route needs more), and parse. Each failure is a FAILED envelope with its own status (415, 413, 400).
  */
-export function jsonBody(): MiddlewareHandler {
+export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
+  const tooLarge = bodyTooLarge(maxBytes);
   return every(
     createMiddleware(async function requireJsonContentType(c, next) {
       if (!JSON_CONTENT_TYPE.test(c.req.header('Content-Type') ?? '')) {
@@ -26,9 +28,9 @@ export function jsonBody(): MiddlewareHandler {
       await next();
     }),
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize: maxBytes,
       onError: () => {
-        throw new ApiError('FAILED', BODY_TOO_LARGE);
+        throw new ApiError('FAILED', tooLarge);
       },
     }),
     createMiddleware(async function parseJson(c, next) {
@@ -78,4 +80,22 @@ export function throwOnInvalid(
   if (result.success) return;
   const [first, ...more] = toEntries(result.error.issues);
   throw new ApiError(first.code, { message: first.message, field: first.field, more });
+}
+
+/** An item of a list validated item by item (see `validateEach`). */
+export type ItemValidation<T> = { index: number; valid: true; value: T } | { index: number; valid: false; code: ErrorCode; message: string };
+
+/**
+ * Validates each item of the body field `listField` on its own, for a route that takes the valid ones
+ * and reports the others by index instead of refusing the request: an item's error is its first
+ * field's INVALID_PARAM_<FIELD>, or `listField`'s own when the item is not an object.
+ */
+export function validateEach<S extends z.ZodType>(schema: S, listField: string, items: unknown[]): ItemValidation<z.output<S>>[] {
+  return items.map((item, index) => {
+    const result = schema.safeParse(item);
+    if (result.success) return { index, valid: true, value: result.data };
+    const [first] = toEntries(result.error.issues);
+    if (!first.field) return { index, valid: false, code: fieldErrorCode(listField), message: `each entry of ${listField} must be a JSON object` };
+    return { index, valid: false, code: first.code, message: first.message };
+  });
 }

@@ -13,8 +13,9 @@ export async function loggedIn(): Promise<Required<Caller>> {
   return { tenant, token: await login(tenant) };
 }
 
-/** Enough to reach the route's body handling: a fresh key, and a live session where the route needs one. */
-export const callerFor = (route: Route): Promise<Caller> => (route.session ? loggedIn() : unregisteredTenant().then((tenant) => ({ tenant })));
+/** Enough to reach the route's body handling: a fresh key (a server key where the route needs one), and a live session where the route needs one. */
+export const callerFor = (route: Route): Promise<Caller> =>
+  route.session ? loggedIn() : unregisteredTenant({ kind: route.server ? 'server' : undefined }).then((tenant) => ({ tenant }));
 
 /** Sends `body` as it is to a route, as `caller` or as a fresh caller of its own. */
 export async function sendTo(route: Route, body: unknown, options: Omit<CallOptions, 'method' | 'body'> & { caller?: Caller } = {}) {

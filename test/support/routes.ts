@@ -1,6 +1,7 @@
-import { changeBody, randomStamp, registerBody, wrongPassword } from './builders';
+import { changeBody, randomStamp, registerBody, uniqueEmail, wrongPassword } from './builders';
+import { IMPORTED_HASH } from './imported-hash';
 
-export type RouteName = 'register' | 'login' | 'logout' | 'stamp' | 'change';
+export type RouteName = 'register' | 'login' | 'logout' | 'stamp' | 'change' | 'import';
 
 export interface Route {
   name: RouteName;
@@ -8,6 +9,10 @@ export interface Route {
   path: string;
   /** Needs X-Token besides X-API-Key. */
   session: boolean;
+  /** Needs a server key (tenant administration): callers of these tests get one. */
+  server?: boolean;
+  /** The route's body limit when it is not the 16 KiB of every other route. */
+  maxBodyBytes?: number;
   /** A body that passes validation, for the routes that read one. */
   validBody?: (tenant: { userName: string; password: string }) => Record<string, unknown>;
 }
@@ -36,6 +41,15 @@ export const ROUTES: Record<RouteName, Route> = {
     path: '/v1/tenant/profile/change-password',
     session: true,
     validBody: (tenant) => changeBody(tenant.password, randomStamp()),
+  },
+  import: {
+    name: 'import',
+    method: 'POST',
+    path: '/v1/admin/tenants/import',
+    session: false,
+    server: true,
+    maxBodyBytes: 1024 * 1024,
+    validBody: () => ({ tenants: [{ userName: uniqueEmail(), firstName: 'Ima', lastName: 'Ported', passwordHash: IMPORTED_HASH }] }),
   },
 };
 

@@ -59,9 +59,10 @@ export async function registerTenant(overrides: Partial<Omit<TestTenant, 'id'>> 
 }
 
 /** A fresh key and a user name nobody registered: a tenant that exists only on the client side. */
-export async function unregisteredTenant(): Promise<TestTenant> {
+export async function unregisteredTenant(options: { kind?: ApiKeyKind } = {}): Promise<TestTenant> {
   const business = DEFAULT_BUSINESS;
-  return { id: '', business, userName: unknownUserName(), password: strongPassword(), firstName: 'Jane', lastName: 'Doe', apiKey: await createApiKey() };
+  const apiKey = await createApiKey({ kind: options.kind });
+  return { id: '', business, userName: unknownUserName(), password: strongPassword(), firstName: 'Jane', lastName: 'Doe', apiKey };
 }
 
 export const callRegister = (body: unknown, options: AsTenant = {}) =>
