@@ -306,7 +306,7 @@ describe('POST /v1/admin/tenants/import: failures', () => {
     const { business, apiKey } = await serverKeyOfNewBusiness();
     const tenants = [importEntry(), importEntry(), importEntry()];
     let boundValues: unknown[] = [];
-    const failing = envWith({ DB: faultyD1({ failOn: /^\s*insert into "tenants"/, onFault: (values) => (boundValues = values) }) });
+    const failing = envWith({ DB: faultyD1({ failOn: /^\s*insert into "tenants"/, onFault: (values) => void (boundValues = values) }) });
 
     const reply = await importReply(apiKey, { tenants }, { env: failing });
 

@@ -106,6 +106,7 @@ describe('GET /openapi.json', () => {
       ],
     },
     { ...ROUTES.stamp, codes: ['CONCURRENCY_STAMP_CREATE_FAILED'] },
+    { ...ROUTES.import, codes: ['KEY_NOT_ALLOWED', 'INVALID_PARAM_TENANTS'] },
   ])('should document the codes of the contract on $method $path', async ({ path, method, codes }) => {
     const doc = await openApiDocument();
 
@@ -153,6 +154,20 @@ describe('GET /openapi.json', () => {
       expect(Object.keys(operation.requestBody?.content ?? {})).toEqual(['application/json']);
     },
   );
+
+  it('should document the import\'s entries, their skip codes and its 1 MiB body limit', async () => {
+    const doc = await openApiDocument();
+    const operation = doc.paths[ROUTES.import.path].post as unknown as {
+      operationId: string;
+      responses: Record<string, { content: { 'application/json': { examples: Record<string, { value: { errors: { message: string }[] } }> } } }>;
+    };
+    const schemas = (doc.components as unknown as { schemas: Record<string, { properties: Record<string, unknown> }> }).schemas;
+
+    expect(operation.operationId).toBe('importTenants');
+    expect(Object.keys(schemas.ImportTenant.properties).sort()).toEqual(['firstName', 'lastName', 'passwordHash', 'phoneNumber', 'userName']);
+    expect(JSON.stringify(schemas.ImportResult)).toContain('INVALID_PARAM_PASSWORD_HASH');
+    expect(operation.responses['413'].content['application/json'].examples.FAILED.value.errors[0].message).toContain('1048576');
+  });
 
   it('should not leak secrets or hashing details', async () => {
     const reply = await get('/openapi.json');

@@ -44,3 +44,6 @@ export const adminImportRoutes = new OpenAPIHono<AppEnv>({ defaultHook: throwOnI
   const entries = validateEach(ImportTenant, 'tenants', c.req.valid('json').tenants);
   return c.json(successEnvelope(await importTenants(depsOf(c), entries)), 200);
 });
+
+// Entries are validated one by one (validateEach), so the body's schema only refers to this one by name.
+adminImportRoutes.openAPIRegistry.register('ImportTenant', ImportTenant);

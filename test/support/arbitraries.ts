@@ -1,4 +1,5 @@
 import { fc } from '@fast-check/vitest';
+import { IMPORTED_HASH } from './imported-hash';
 import { ALL_ROUTES, type Route, type RouteName } from './routes';
 
 /*
@@ -278,6 +279,17 @@ export const VALID_FIELDS: Record<RouteName, Record<string, fc.Arbitrary<unknown
     ),
     newPassword: fc.oneof({ weight: 4, arbitrary: freshPassphrase }, { weight: 1, arbitrary: fc.oneof(exactly('password'), fc.constantFrom('password', 'short')) }),
     concurrencyStamp: fc.oneof({ weight: 4, arbitrary: live('stamp') }, { weight: 1, arbitrary: fc.oneof(live('staleStamp'), fc.uuid()) }),
+  },
+  import: {
+    tenants: fc.array(
+      fc.record({
+        userName: fc.uuid().map((uuid) => `fuzz-import-${uuid}@example.com`),
+        firstName: personName,
+        lastName: personName,
+        passwordHash: fc.oneof(fc.constant(IMPORTED_HASH), fc.base64String({ maxLength: 120 })),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
   },
 };
 
