@@ -10,7 +10,7 @@ export const IMPORT_HASHES = {
   v3Sha512: rememberSecret(IMPORTED_HASH),
   /** ASP.NET Core Identity V3, HMAC-SHA-256, 10,000 iterations (.NET 6 and earlier). */
   v3Sha256: rememberSecret('AQAAAAEAACcQAAAAEPDh0sO0pZaHeGlaSzwtHg+ePPLz5DT4E+44K8u7Dn0IG9HCLnHdVttiAg/ZGFt2gQ=='),
-  /** V3 with 600,000 iterations (.NET 8's default): Cloudflare cannot derive it, so it could never log in. */
+  /** V3 with 600,000 iterations (an app may configure any count): more than Cloudflare derives, so it could never log in. */
   v3AboveCeiling: rememberSecret('AQAAAAIACSfAAAAAEPDh0sO0pZaHeGlaSzwtHg+MzowvjYGG0xNsqePdoOhWHTEfr7GLaJ4zLZb6MvSJFg=='),
 };
 export { IMPORTED_PASSWORD };
