@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BUSINESS_PATTERN } from '../src/auth/api-key-format.ts';
 import { newApiKey, putApiKeyRecord } from './lib/api-keys.mjs';
-import { runImport, summaryLines, tenantsOfFile } from './lib/tenant-import.mjs';
+import { runImport, summaryLines, tenantsOfFile } from './lib/tenant-import.ts';
 import { fail } from './lib/wrangler.mjs';
 
 const USAGE = `usage: npm run tenants -- import --business <slug> --file <path.json> [--url <base URL>] [--key <server key>]

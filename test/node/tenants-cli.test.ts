@@ -4,9 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sample from '../../examples/import-sample.json';
 import { MAX_IMPORT_BODY_BYTES, MAX_IMPORT_TENANTS } from '../../src/config';
 import { request, startLocalServer } from '../../scripts/lib/local-server.mjs';
-import { importCalls, ROUTE_LIMITS, tenantsOfFile } from '../../scripts/lib/tenant-import.mjs';
+import { importCalls, ROUTE_LIMITS, tenantsOfFile } from '../../scripts/lib/tenant-import';
 import { wrangler } from '../../scripts/lib/wrangler.mjs';
 
 // The passwords of examples/import-sample.json, as docs/migrating.md lists them.
@@ -15,9 +16,7 @@ const SAMPLE_PASSWORDS: Record<string, string> = {
   'bob.sample@example.com': 'Bob-sample-pass-2',
   'carol.sample@example.com': 'Carol-sample-pass-3',
 };
-const SAMPLE = JSON.parse(readFileSync(new URL('../../examples/import-sample.json', import.meta.url), 'utf8')) as {
-  tenants: { userName: string; passwordHash: string }[];
-};
+const SAMPLE: { tenants: { userName: string; passwordHash: string }[] } = sample;
 const V3_HASH = SAMPLE.tenants[0].passwordHash;
 
 function freePort(): Promise<number> {
