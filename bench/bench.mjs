@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { newApiKey, putApiKeyRecord } from '../scripts/lib/api-keys.mjs';
 import { check, endUserAddress, memoryFolder, request as send, startLocalServer, summarize } from '../scripts/lib/local-server.mjs';
+import { measureImport, printImport } from './import.mjs';
 import { DISTANCE_HEADER, measureRoundTrips, parseStoreCalls, STORE_CALLS_HEADER } from './round-trips.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 8799);
@@ -318,6 +319,9 @@ async function main() {
     );
     figures.policy_128_over_derivation = policyOverDerivation;
     figures.policy_first_use_ms = policyFirstUse;
+    // Issue 21: an import of 1,000 tenants against one login, in this run (bench/import.mjs).
+    figures.import = await measureImport(request, key);
+    printImport(figures.import);
     console.log(JSON.stringify(figures));
   } finally {
     server.stop();
