@@ -12,7 +12,7 @@ const ROUNDS = Number(process.env.BENCH_IMPORT_ROUNDS ?? 10);
 // The round-trip count: imports with every D1 and Durable Object call this much further away.
 const DISTANCE_MS = Number(process.env.BENCH_DISTANCE_MS ?? 200);
 const DISTANCE_ROUNDS = 5;
-// An ASP.NET Core Identity V3 hash (HMAC-SHA-512, 100,000 iterations), as examples/import-sample.json holds.
+// An ASP.NET Core Identity V3 hash (HMAC-SHA-512, 100,000 iterations): a vector of src/auth/password.test.ts.
 const V3_HASH = 'AQAAAAIAAYagAAAAEPDh0sO0pZaHeGlaSzwtHg+YhplhgF1qFGS2yKb7O0sx4JCu2WZftv0luyzN/EvNjg==';
 
 /** `size` tenants nobody has imported yet, as an export from AspNetUsers gives them. */

@@ -89,7 +89,7 @@ export const RegisterBody = z
   })
   .openapi('RegisterRequest');
 
-/** An ASP.NET Core Identity V3 hash (HMAC-SHA-512, 100,000 iterations) of `Imported-Pa55word!`, as examples/import-sample.json holds. */
+/** An ASP.NET Core Identity V3 hash (HMAC-SHA-512, 100,000 iterations) of `Imported-Pa55word!`, a vector of src/auth/password.test.ts. */
 export const EXAMPLE_V3_HASH = 'AQAAAAIAAYagAAAAEPDh0sO0pZaHeGlaSzwtHg+YhplhgF1qFGS2yKb7O0sx4JCu2WZftv0luyzN/EvNjg==';
 
 /** One tenant of an import: a registration (the same rules, field by field) whose password comes already hashed. */
@@ -122,6 +122,17 @@ export const ImportBody = z
   })
   .openapi('ImportRequest');
 
+/** Why an import skips an entry: a taken user name, or the code of its first malformed field. */
+export const IMPORT_SKIP_CODES = [
+  'USER_ALREADY_EXISTS',
+  'INVALID_PARAM_TENANTS',
+  'INVALID_PARAM_USER_NAME',
+  'INVALID_PARAM_FIRST_NAME',
+  'INVALID_PARAM_LAST_NAME',
+  'INVALID_PARAM_PHONE_NUMBER',
+  'INVALID_PARAM_PASSWORD_HASH',
+] as const satisfies readonly ErrorCode[];
+
 export const ImportResult = z
   .object({
     imported: z
@@ -131,7 +142,7 @@ export const ImportResult = z
       .array(
         z.object({
           index: z.number().int().min(0),
-          code: z.enum(['USER_ALREADY_EXISTS', 'INVALID_PARAM_TENANTS', 'INVALID_PARAM_USER_NAME', 'INVALID_PARAM_FIRST_NAME', 'INVALID_PARAM_LAST_NAME', 'INVALID_PARAM_PHONE_NUMBER', 'INVALID_PARAM_PASSWORD_HASH']),
+          code: z.enum(IMPORT_SKIP_CODES),
           message: z.string().openapi({ description: 'What is wrong with the entry; never a value from it.' }),
         }),
       )

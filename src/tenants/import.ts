@@ -1,17 +1,20 @@
 import type { z } from '@hono/zod-openapi';
 import { importableHashRefusal } from '../auth/importable-hash';
 import type { ErrorCode } from '../errors';
-import type { ImportResult, ImportTenant } from '../schemas';
+import { IMPORT_SKIP_CODES, type ImportResult, type ImportTenant } from '../schemas';
 import type { Deps } from './deps';
 import { insertImportedTenants, type ImportedTenant } from '../db/import';
 import { newTenantId } from '../db/tenants';
 
 type Entry = z.output<typeof ImportTenant>;
 type Result = z.output<typeof ImportResult>;
-type Skip = { index: number; code: ErrorCode; message: string };
+type Skip = Result['skipped'][number];
 
 /** An import entry as the route's validation left it: valid, or skipped with its field's code. */
-export type ImportEntry = { index: number; valid: true; value: Entry } | ({ valid: false } & Skip);
+export type ImportEntry = { index: number; valid: true; value: Entry } | { index: number; valid: false; code: ErrorCode; message: string };
+
+/** Every field of ImportTenant has its INVALID_PARAM_ code among the skip codes; anything else would be a bug here. */
+const skipCode = (code: ErrorCode): Skip['code'] => (IMPORT_SKIP_CODES as readonly ErrorCode[]).includes(code) ? (code as Skip['code']) : 'INVALID_PARAM_TENANTS';
 
 /**
  * Creates the key's business's tenants from an import, with the hashes they had elsewhere: a user
@@ -26,7 +29,7 @@ export async function importTenants(deps: Pick<Deps, 'db' | 'business' | 'pepper
   const seen = new Set<string>();
   for (const entry of entries) {
     if (!entry.valid) {
-      skipped.push({ index: entry.index, code: entry.code, message: entry.message });
+      skipped.push({ index: entry.index, code: skipCode(entry.code), message: entry.message });
       continue;
     }
     const { index, value } = entry;
@@ -48,5 +51,5 @@ export async function importTenants(deps: Pick<Deps, 'db' | 'business' | 'pepper
   }
   skipped.sort((a, b) => a.index - b.index);
   deps.log('info', 'tenants.imported', { imported: imported.length, skipped: skipped.length });
-  return { imported, skipped: skipped as Result['skipped'] };
+  return { imported, skipped };
 }
