@@ -7,9 +7,11 @@ import { handleError } from './http/error-handler';
 import { requestLog } from './http/request-log';
 import { serveApiDocs } from './http/openapi';
 import { adminImportRoutes } from './routes/admin-import';
+import { adminTenantRoutes } from './routes/admin-tenants';
 import { authRoutes } from './routes/auth';
 import { changePasswordRoutes } from './routes/change-password';
 import { healthRoutes } from './routes/health';
+import { sessionRoutes } from './routes/session';
 import { wellKnownRoutes } from './routes/well-known';
 import { provideDeps } from './wiring';
 import { allowedMethods, methodNotAllowed, unmatched } from './http/unmatched';
@@ -38,7 +40,7 @@ app.use(
   cors({
     origin: '*',
     allowHeaders: ['Content-Type', 'X-API-Key', 'X-Token', 'X-Device-Token', 'X-Client-Address', 'X-Request-Id'],
-    allowMethods: ['GET', 'POST', 'PUT', 'OPTIONS'],
+    allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     exposeHeaders: ['Retry-After', 'RateLimit-Policy', 'RateLimit', 'X-Request-Id', 'WWW-Authenticate'],
     maxAge: 600,
   }),
@@ -56,7 +58,15 @@ app.use('/v1/*', async function noStore(c, next) {
 });
 
 /** The API's routes; their type is what `hc<AppType>()` clients use. */
-export const apiRoutes = app.route('/', authRoutes).route('/', changePasswordRoutes).route('/', adminImportRoutes);
+export const apiRoutes = app
+  .route('/', authRoutes)
+  .route('/', changePasswordRoutes)
+  .route('/', adminImportRoutes)
+  .route('/', sessionRoutes);
+
+// Outside AppType: hono/client's path types break on `{tenantId}` chained with the routes above (every
+// property of the client became one admin route); these routes are for a business's servers, by the document.
+app.route('/', adminTenantRoutes);
 
 export type AppType = typeof apiRoutes;
 

@@ -63,6 +63,13 @@ export const ENDED_SESSION_MEMORY_MS = 7 * 24 * 60 * 60_000;
 export const API_KEY_CACHE_TTL_SECONDS = 60;
 
 /**
+ * How long a tenant's object keeps refusing new sessions after the business disabled or deleted the
+ * tenant (src/sessions/closed-sessions.ts): far longer than any login between its D1 read and its
+ * session, after which D1 alone answers for the tenant.
+ */
+export const SESSIONS_CLOSED_MEMORY_MS = 15 * 60_000;
+
+/**
  * How long a password change holds its stamp in the tenant's Durable Object. If the request never
  * reports back, the object's alarm settles the change after this long: it is also the bound on how
  * long other sessions can outlive a committed change whose revocation could not be delivered.

@@ -238,3 +238,68 @@ export function envelopeOf<T extends z.ZodType>(data: T, name: string, example: 
     .object({ data, ...successFields })
     .openapi(name, { example: { data: example, succeeded: true, status: 'SUCCESS', errors: null } });
 }
+
+export const EXAMPLE_SESSION_INFO = {
+  tenantId: EXAMPLE_TENANT_ID,
+  expiresAt: '2026-11-29T13:21:00.211Z',
+  idleExpiresAt: '2026-11-29T03:21:00.211Z',
+};
+
+export const SessionInfo = z
+  .object({
+    tenantId: TenantId,
+    expiresAt: z.string().openapi({ format: 'date-time', description: 'The end of the session\'s lifetime (SESSION_TTL_MINUTES after its login).' }),
+    idleExpiresAt: z.string().openapi({
+      format: 'date-time',
+      description:
+        'When the session ends unless it is used again (SESSION_IDLE_MINUTES after its last recorded use; a use is ' +
+        'recorded at most once a minute). The session ends at the earlier of the two.',
+    }),
+  })
+  .openapi('SessionInfo');
+
+/** Tenant administration: the tenant id in the path, a GUID in either case, compared upper-case. */
+export const TenantIdParam = z.object({
+  tenantId: z
+    .string()
+    .regex(GUID, { error: 'must be a GUID' })
+    .transform((id) => id.toUpperCase())
+    .openapi({ param: { name: 'tenantId', in: 'path' }, format: 'uuid', example: EXAMPLE_TENANT_ID }),
+});
+
+export const UserNameQuery = z.object({
+  userName: userName()
+    .pipe(z.email({ error: 'must be an email address' }))
+    .openapi({ param: { name: 'userName', in: 'query' }, format: 'email', example: 'jane.doe@example.com' }),
+});
+
+export const EXAMPLE_ADMIN_TENANT = {
+  id: EXAMPLE_TENANT_ID,
+  userName: 'jane.doe@example.com',
+  firstName: 'Jane',
+  lastName: 'Doe',
+  phoneNumber: '+15551234567',
+  disabled: false,
+  createdAt: '2026-11-02T09:14:07.512Z',
+  passwordChangedAt: null,
+};
+
+export const AdminTenant = z
+  .object({
+    id: TenantId,
+    userName: z.string().openapi({ format: 'email' }),
+    firstName: z.string(),
+    lastName: z.string(),
+    phoneNumber: z.string().nullable(),
+    disabled: z.boolean().openapi({ description: 'Disabled tenants cannot log in (INVALID_CREDENTIALS, as an unknown user) and have no sessions.' }),
+    createdAt: z.string().openapi({ format: 'date-time', description: 'When the tenant registered (or was imported).' }),
+    passwordChangedAt: z
+      .string()
+      .nullable()
+      .openapi({ format: 'date-time', description: 'When the password was last changed or reset; null if never since registration or import.' }),
+  })
+  .openapi('AdminTenant');
+
+export const SignOutResult = z
+  .object({ revoked: z.number().int().min(0).openapi({ description: 'How many live sessions were revoked.', example: 2 }) })
+  .openapi('SignOutResult');

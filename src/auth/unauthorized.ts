@@ -6,7 +6,7 @@
 import { ApiError, AUTH_CHALLENGES } from '../errors';
 
 export type KeyRefusal = 'missing' | 'malformed' | 'unknown' | 'revoked';
-export type TokenRefusal = 'missing' | 'malformed' | 'not_issued' | 'unknown' | 'expired' | 'idle' | 'revoked';
+export type TokenRefusal = 'missing' | 'malformed' | 'not_issued' | 'unknown' | 'expired' | 'idle' | 'revoked' | 'disabled';
 
 const KEY_MESSAGES: Record<KeyRefusal, string> = {
   missing: 'X-API-Key is missing: every /v1 route needs an application key.',
@@ -21,7 +21,9 @@ const TOKEN_MESSAGES: Record<TokenRefusal, string> = {
   unknown: 'X-Token names no session: log in again.',
   expired: 'X-Token belongs to a session that expired (SESSION_TTL_MINUTES after its login): log in again.',
   idle: 'X-Token belongs to a session that ended after sitting idle (SESSION_IDLE_MINUTES): log in again.',
-  revoked: 'X-Token belongs to a session that was revoked (a logout, a password change, or too many wrong passwords): log in again.',
+  revoked:
+    'X-Token belongs to a session that was revoked (a logout, a password change, too many wrong passwords, or a sign-out by the business): log in again.',
+  disabled: "X-Token belongs to a session that ended because the business disabled the tenant's account.",
   not_issued:
     "X-Token was not issued for this key's business: it came through a key of another business, or it was altered. " +
     "Send it with a key of the token's business, or log in again.",

@@ -16,7 +16,7 @@ export interface NewSession {
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 
 /** Why a session no longer answers: kept (with its secret's hash) for ENDED_SESSION_MEMORY_MS, to tell its holder. */
-export type EndReason = 'expired' | 'idle' | 'revoked';
+export type EndReason = 'expired' | 'idle' | 'revoked' | 'disabled';
 
 /**
  * What validation says of a presented session: valid, or why not. `unknown`: this object holds the
@@ -106,6 +106,19 @@ export function revoke(sql: SqlStorage, sessionId: string, now = Date.now()): vo
 /** Idempotent: revokes every session but the one named. Returns how many were revoked. */
 export function revokeOthers(sql: SqlStorage, keepSessionId: string, now = Date.now()): number {
   return end(sql, 'id != ?', [keepSessionId], 'revoked', now);
+}
+
+/** Ends every session of the tenant (a sign-out or a disable by the business); returns how many it ended. */
+export function revokeAll(sql: SqlStorage, reason: 'revoked' | 'disabled', now = Date.now()): number {
+  return end(sql, '1 = 1', [], reason, now);
+}
+
+/** When a live session ends: at `expiresAt`, or `idleMs` after its last recorded use, whichever is earlier. */
+export function timesOf(sql: SqlStorage, sessionId: string, idleMs: number): { expiresAt: number; idleExpiresAt: number } | null {
+  const row = sql
+    .exec<{ expires_at: number; last_used_at: number }>('SELECT expires_at, last_used_at FROM sessions WHERE id = ?', sessionId)
+    .toArray()[0];
+  return row ? { expiresAt: row.expires_at, idleExpiresAt: row.last_used_at + idleMs } : null;
 }
 
 /** Ends the sessions past their lifetime or idle timeout, and forgets the ends remembered long enough. */

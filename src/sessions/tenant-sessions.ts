@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { EMPTY_OBJECT_CHECK_MS, settingsFrom, type Settings } from '../config';
+import { EMPTY_OBJECT_CHECK_MS, SESSIONS_CLOSED_MEMORY_MS, settingsFrom, type Settings } from '../config';
 import { loginLocked, sessionRevokedForGuessing } from '../security-events';
 import { passwordChangeCommittedAt } from '../db/tenants';
 import { openDatabase } from '../db/database';
@@ -13,6 +13,7 @@ import * as logins from './login-checks';
 import * as sessions from './session-store';
 import * as retention from './retention';
 import * as claims from './stamp-claims';
+import * as closed from './closed-sessions';
 import { migrateStorage } from './storage-schema';
 
 type Locked = Extract<attempts.Reservation, { outcome: 'locked' }>;
@@ -97,6 +98,7 @@ export class TenantSessions extends DurableObject<Env> {
    */
   async createSession(session: sessions.NewSession, verifiedPasswordChangedAt: number): Promise<boolean> {
     if (!generation.isCurrent(this.ctx.storage.kv, verifiedPasswordChangedAt)) return false;
+    if (closed.closedReason(this.ctx.storage.kv) !== null) return false;
     await this.wakeBy([sessions.create(this.sql, session, Date.now(), this.settings.sessionIdleMs)]);
     return true;
   }
@@ -108,6 +110,67 @@ export class TenantSessions extends DurableObject<Env> {
 
   async revokeSession(sessionId: string): Promise<void> {
     sessions.revoke(this.sql, sessionId);
+  }
+
+  /** Validates the session as `validateSession` does and, when valid, says when it ends (GET /v1/session). */
+  async describeSession(
+    presented: sessions.PresentedSession,
+  ): Promise<{ verdict: 'valid'; expiresAt: number; idleExpiresAt: number } | { verdict: Exclude<sessions.SessionVerdict, 'valid'> }> {
+    const verdict = sessions.validate(this.sql, presented, Date.now(), this.settings.sessionIdleMs);
+    const times = verdict === 'valid' ? sessions.timesOf(this.sql, presented.sessionId, this.settings.sessionIdleMs) : null;
+    return verdict === 'valid' && times ? { verdict, ...times } : { verdict: verdict === 'valid' ? 'absent' : verdict };
+  }
+
+  /** The business signed the tenant out: every session ends (`revoked`). Returns how many. */
+  async revokeAllSessions(): Promise<number> {
+    return sessions.revokeAll(this.sql, 'revoked');
+  }
+
+  /**
+   * The business disabled the tenant: every session ends (`disabled`) and, in the same step, new
+   * ones are refused, so a login that read the tenant before the disable gets none (closed-sessions.ts).
+   * Idempotent. Returns how many sessions it ended.
+   */
+  async closeForDisable(): Promise<number> {
+    const now = Date.now();
+    closed.close(this.ctx.storage.kv, 'disabled', now);
+    const revoked = sessions.revokeAll(this.sql, 'disabled', now);
+    await this.wakeBy([now + SESSIONS_CLOSED_MEMORY_MS]);
+    return revoked;
+  }
+
+  /** The business enabled the tenant again: new sessions may be opened. Sessions the disable ended stay ended. */
+  async reopenAfterEnable(): Promise<void> {
+    closed.reopen(this.ctx.storage.kv);
+  }
+
+  /**
+   * The business unlocked the user name (this is its login object): every failed-login counter
+   * (untrusted, each device's, the devices' from before a change) and so every lockout is forgotten.
+   * Checks in flight keep their places and count when they finish, so no more guesses get in at
+   * once than the budget allows. Those waiting judge again.
+   */
+  async unlockLogins(): Promise<void> {
+    this.sql.exec('DELETE FROM attempts');
+    this.waiters.wakeAll();
+  }
+
+  /**
+   * The business deleted the tenant: everything the object holds goes (sessions, counters, device
+   * tokens, claims, events not yet sent, the credential generation). A tenant's object keeps only the
+   * mark that refuses new sessions, for a login still in flight, until its alarm forgets it; a login
+   * object keeps nothing. Idempotent, so a delete that failed later can be repeated.
+   */
+  async erase(kind: 'tenant' | 'login'): Promise<void> {
+    const now = Date.now();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.hasTables = false;
+    this.waiters.wakeAll();
+    if (kind === 'tenant') {
+      closed.close(this.ctx.storage.kv, 'erased', now);
+      await this.ctx.storage.setAlarm(now + SESSIONS_CLOSED_MEMORY_MS);
+    }
   }
 
   /**
@@ -192,6 +255,8 @@ export class TenantSessions extends DurableObject<Env> {
    */
   async finishChange(result: ChangeResult): Promise<number> {
     const now = Date.now();
+    // The tenant was deleted while the change ran: nothing of it may be written back here.
+    if (closed.closedReason(this.ctx.storage.kv) === 'erased') return 0;
     const forgetAt = attempts.settle(this.sql, sessionScope(result.keepSessionId), result.checkId, result.result, now, this.sessionBudget);
     if (!result.uncertain) claims.release(this.sql, result.checkId);
     if (result.committed) generation.recordChange(this.ctx.storage.kv, result.changedAt);
@@ -229,6 +294,7 @@ export class TenantSessions extends DurableObject<Env> {
       attempts.nextCheckRelease(this.sql),
       generation.forgetOld(this.ctx.storage.kv, now, sessionTtlMs),
       logins.forgetFacts(this.sql, this.ctx.storage.kv, now, sessionTtlMs),
+      closed.forgetOld(this.ctx.storage.kv, now),
     ].filter((at) => at !== null);
     if (await retention.scheduleOrDelete(this.ctx.storage, due, now)) this.hasTables = false;
   }

@@ -176,8 +176,10 @@ function isLagging(row: TenantRow, known: TenantFacts | null): boolean {
   return known.tenantId !== row.tenant?.id || known.passwordChangedAt > (row.tenant?.passwordChangedAt ?? 0);
 }
 
+/** The tenant with the user name; a disabled one is no tenant here: the same counters, derivation and answer as an unknown user. */
 async function readTenant(db: Database, business: string, userName: string, fresh: boolean): Promise<TenantRow> {
-  return { tenant: await findTenantByUserName(db, business, userName), fresh };
+  const found = await findTenantByUserName(db, business, userName);
+  return { tenant: found?.isDisabled ? undefined : found, fresh };
 }
 
 /**

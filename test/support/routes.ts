@@ -1,11 +1,25 @@
 import { changeBody, randomStamp, registerBody, uniqueEmail, wrongPassword } from './builders';
 import { IMPORTED_HASH } from './imported-hash';
 
-export type RouteName = 'register' | 'login' | 'logout' | 'stamp' | 'change' | 'import';
+export type RouteName =
+  | 'register'
+  | 'login'
+  | 'logout'
+  | 'stamp'
+  | 'change'
+  | 'import'
+  | 'session'
+  | 'adminFind'
+  | 'adminDisable'
+  | 'adminEnable'
+  | 'adminSignOut'
+  | 'adminUnlock'
+  | 'adminDelete';
 
 export interface Route {
   name: RouteName;
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** As the OpenAPI document names it: `{tenantId}` stands for a tenant id (see `adminPath`). */
   path: string;
   /** Needs X-Token besides X-API-Key. */
   session: boolean;
@@ -51,7 +65,23 @@ export const ROUTES: Record<RouteName, Route> = {
     maxBodyBytes: 1024 * 1024,
     validBody: () => ({ tenants: [{ userName: uniqueEmail(), firstName: 'Ima', lastName: 'Ported', passwordHash: IMPORTED_HASH }] }),
   },
+  session: { name: 'session', method: 'GET', path: '/v1/session', session: true },
+  adminFind: { name: 'adminFind', method: 'GET', path: '/v1/admin/tenants', session: false, server: true },
+  adminDisable: { name: 'adminDisable', method: 'POST', path: '/v1/admin/tenants/{tenantId}/disable', session: false, server: true },
+  adminEnable: { name: 'adminEnable', method: 'POST', path: '/v1/admin/tenants/{tenantId}/enable', session: false, server: true },
+  adminSignOut: { name: 'adminSignOut', method: 'POST', path: '/v1/admin/tenants/{tenantId}/sign-out', session: false, server: true },
+  adminUnlock: { name: 'adminUnlock', method: 'POST', path: '/v1/admin/tenants/{tenantId}/unlock', session: false, server: true },
+  adminDelete: { name: 'adminDelete', method: 'DELETE', path: '/v1/admin/tenants/{tenantId}', session: false, server: true },
 };
+
+/** The routes about one tenant (by id, or by user name for the look-up); import has its own tests. */
+export const ADMIN_ROUTES = Object.values(ROUTES).filter((route) => route.server && route.name !== 'import');
+
+/** The path of an admin route for one tenant (its id), or for the look-up by user name. */
+export const adminPath = (route: Route, tenant: { id: string; userName: string }) =>
+  route.path.includes('{tenantId}')
+    ? route.path.replace('{tenantId}', tenant.id)
+    : `${route.path}?userName=${encodeURIComponent(tenant.userName)}`;
 
 export const ALL_ROUTES: Route[] = Object.values(ROUTES);
 export const BODY_ROUTES = ALL_ROUTES.filter((route) => route.validBody);
