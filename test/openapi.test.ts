@@ -33,7 +33,7 @@ describe('GET /openapi.json', () => {
     expect(withBadKey.text).toBe(withoutKey.text);
   });
 
-  it('should list exactly the contract's /v1 paths', async () => {
+  it('should list exactly the /v1 paths of the contract', async () => {
     const doc = await openApiDocument();
 
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/v1/')).sort()).toEqual(
