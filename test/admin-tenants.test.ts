@@ -233,3 +233,23 @@ describe('DELETE /v1/admin/tenants/{tenantId}', () => {
     expectFailure(await sessionReply(await createApiKey({ business: tenant.business, kind: 'server' }), token), 401, 'UNAUTHORIZED');
   });
 });
+
+describe('calls to the central stores of each admin route', () => {
+  it.each([
+    { route: ROUTES.adminFind, calls: ['d1:select'] },
+    // After the answer, a recorded event is handed to the queue and its row marked enqueued (the last d1:update).
+    { route: ROUTES.adminDisable, calls: ['d1:select', 'durableObject:closeForDisable', 'd1:insert', 'd1:update'] },
+    { route: ROUTES.adminEnable, calls: ['d1:select', 'durableObject:reopenAfterEnable', 'd1:update'] },
+    { route: ROUTES.adminSignOut, calls: ['d1:select', 'durableObject:revokeAllSessions'] },
+    { route: ROUTES.adminUnlock, calls: ['d1:select', 'durableObject:unlockLogins'] },
+    { route: ROUTES.adminDelete, calls: ['d1:select', 'durableObject:erase', 'durableObject:erase', 'd1:delete', 'd1:update'] },
+  ])('should make one D1 read, then the object step, then one D1 write on $route.name', async ({ route, calls }) => {
+    const { tenant, serverKey } = await administeredTenant();
+    const { recordingStoreCalls } = await import('./support/store-calls');
+    const recorded = recordingStoreCalls();
+
+    expectSuccess(await adminCall(route, tenant, serverKey, { env: recorded.bindings }));
+
+    expect(recorded.calls).toEqual(calls);
+  });
+});
