@@ -10,6 +10,7 @@ import { adminImportRoutes } from './routes/admin-import';
 import { authRoutes } from './routes/auth';
 import { changePasswordRoutes } from './routes/change-password';
 import { healthRoutes } from './routes/health';
+import { passwordResetRoutes } from './routes/password-reset';
 import { wellKnownRoutes } from './routes/well-known';
 import { provideDeps } from './wiring';
 import { allowedMethods, methodNotAllowed, unmatched } from './http/unmatched';
@@ -56,7 +57,7 @@ app.use('/v1/*', async function noStore(c, next) {
 });
 
 /** The API's routes; their type is what `hc<AppType>()` clients use. */
-export const apiRoutes = app.route('/', authRoutes).route('/', changePasswordRoutes).route('/', adminImportRoutes);
+export const apiRoutes = app.route('/', authRoutes).route('/', changePasswordRoutes).route('/', adminImportRoutes).route('/', passwordResetRoutes);
 
 export type AppType = typeof apiRoutes;
 

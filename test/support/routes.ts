@@ -1,7 +1,7 @@
-import { changeBody, randomStamp, registerBody, uniqueEmail, wrongPassword } from './builders';
+import { changeBody, freshPassphrase, madeUpResetToken, randomStamp, registerBody, uniqueEmail, wrongPassword } from './builders';
 import { IMPORTED_HASH } from './imported-hash';
 
-export type RouteName = 'register' | 'login' | 'logout' | 'stamp' | 'change' | 'import';
+export type RouteName = 'register' | 'login' | 'logout' | 'stamp' | 'change' | 'import' | 'issueReset' | 'reset';
 
 export interface Route {
   name: RouteName;
@@ -50,6 +50,15 @@ export const ROUTES: Record<RouteName, Route> = {
     server: true,
     maxBodyBytes: 1024 * 1024,
     validBody: () => ({ tenants: [{ userName: uniqueEmail(), firstName: 'Ima', lastName: 'Ported', passwordHash: IMPORTED_HASH }] }),
+  },
+  // As the document keys it; a call to the path as written names no tenant and answers 404.
+  issueReset: { name: 'issueReset', method: 'POST', path: '/v1/admin/tenants/{tenantId}/password-reset', session: false, server: true },
+  reset: {
+    name: 'reset',
+    method: 'POST',
+    path: '/v1/password-reset',
+    session: false,
+    validBody: () => ({ resetToken: madeUpResetToken(), newPassword: freshPassphrase() }),
   },
 };
 
