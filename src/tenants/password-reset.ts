@@ -8,6 +8,7 @@ import { admitToSpray, settleSpray, sprayRefusal, type SprayCheck } from '../aut
 import { hashPassword, newPasswordSalt } from '../auth/password';
 import { issueResetToken, verifyResetToken, type PresentedResetToken } from '../auth/reset-token';
 import { tenantWithHistory } from '../db/history';
+import type { TenantRead } from './change-read';
 import { commitPasswordReset, findTenantById } from '../db/tenants';
 import { ApiError, describeError } from '../errors';
 import type { PasswordResetBody, ResetTokenIssued } from '../schemas';
@@ -49,8 +50,8 @@ export async function issuePasswordReset(deps: IssueDeps, tenantIdParam: string)
  * Sets the password of the tenant a reset token was issued for, under the password policy and the
  * history rule, and returns the tenant id. Within the key and client's budget of failed logins (the
  * same ClientBudget objects as logins): every RESET_TOKEN_INVALID counts as a failure there, and a
- * spent budget answers TOO_MANY_ATTEMPTS before the token is looked at. `judged` is told what is
- * left of that budget whenever it changes.
+ * spent budget answers TOO_MANY_ATTEMPTS before the token is looked at in storage. `judged` is told
+ * what is left of that budget whenever it changes.
  */
 export async function completePasswordReset(
   deps: CompleteDeps,
@@ -58,68 +59,72 @@ export async function completePasswordReset(
   judged: (left: BudgetLeft) => void,
 ): Promise<string> {
   deps.tokens.requireKey();
+  // A token the service did not issue for this business never reaches D1 or the tenant's object.
+  const presented = await verifyResetToken(deps.tokens, deps.business, body.resetToken);
+  // The tenant is read while the client's budget is asked; a refused completion never awaits it.
+  const read = presented ? tenantWithHistory(deps.db, deps.business, presented.tenantId, deps.settings.passwordHistory - 1) : null;
+  read?.catch(() => {});
   const spray = await admitToSpray(deps.loginBudgets());
   judged(spray.left);
   if (spray.refusedFor !== undefined) throw sprayRefusal(spray, deps.log);
   let failed = false;
+  let held: { sessions: DurableObjectStub<TenantSessions>; result: ResetResult } | undefined;
   try {
-    return await completeAdmitted(deps, body);
+    if (!presented || !read) throw invalidToken(deps, null, 'not_issued');
+    const sessions = deps.sessionsOf(presented.tenantId);
+    const admission = await ask(() => beginReset(sessions, presented, deps));
+    if (admission.outcome === 'invalid') throw invalidToken(deps, presented.tenantId, 'not_usable');
+    held = { sessions, result: { checkId: admission.checkId, tokenId: presented.tokenId, committed: false, changedAt: Date.now() } };
+    await resetPassword(deps, body, await read, admission.generation, held.result);
+    return presented.tenantId;
   } catch (error) {
     failed = error instanceof ApiError && error.code === 'RESET_TOKEN_INVALID';
     throw error;
   } finally {
-    judged(await settleBudget(deps, spray, failed));
+    // The tenant's object and the client's budget are independent: told at once, one round trip.
+    const [, left] = await Promise.all([held && settleReset(deps, held.sessions, held.result), settleBudget(deps, spray, failed)]);
+    judged(left);
   }
 }
 
-async function completeAdmitted(deps: CompleteDeps, body: z.output<typeof PasswordResetBody>): Promise<string> {
-  // A token the service did not issue for this business never reaches D1 or the tenant's object.
-  const presented = await verifyResetToken(deps.tokens, deps.business, body.resetToken);
-  if (!presented) throw invalidToken(deps, null, 'not_issued');
-  const { tenantId, tokenId } = presented;
-  const sessions = deps.sessionsOf(tenantId);
-  // Read while the object is asked; a refused token never awaits it.
-  const read = tenantWithHistory(deps.db, deps.business, tenantId, deps.settings.passwordHistory - 1);
-  read.catch(() => {});
-  const admission = await ask(() => beginReset(sessions, presented, deps));
-  if (admission.outcome === 'invalid') throw invalidToken(deps, tenantId, 'not_usable');
-  const now = Date.now();
-  const result: ResetResult = { checkId: admission.checkId, tokenId, committed: false, changedAt: now };
-  try {
-    const { tenant, history } = await read;
-    // Changed, reset, disabled or deleted since the token was issued: the token went with it.
-    const current = tenant && !tenant.isDisabled && tenant.passwordHash && (tenant.passwordChangedAt ?? 0) === admission.generation;
-    if (!tenant || !tenant.passwordHash || !current) throw invalidToken(deps, tenantId, 'superseded');
-    // A refused password leaves the token as it was: the tenant tries again with a better one.
-    await requirePolicy(tenant, body, deps);
-    const passwordSalt = tenant.passwordSalt ?? newPasswordSalt();
-    const newHash = await hashPassword(body.newPassword, deps.pepper, passwordSalt);
-    await requireNotRecent(body.newPassword, newHash, { current: tenant.passwordHash, history }, deps);
-    const event = passwordReset({ businessId: deps.business, tenantId, requestId: deps.requestId, at: now });
-    const reset = {
-      tenantId,
-      issuedGeneration: admission.generation,
-      previousHash: tenant.passwordHash,
-      newHash,
-      passwordSalt,
-      historyKept: deps.settings.passwordHistory - 1,
-      rotatedStamp: newStamp(),
-      now,
-      requestId: deps.requestId,
-      event,
-    };
-    const outcome = await commitOrReadBack(deps, reset, commitPasswordReset, 'password.reset');
-    // D1 could not say: the hold stays, and the object's alarm settles the reset by D1's audit row.
-    result.uncertain = outcome === 'unknown';
-    if (outcome === 'unknown') throw new ApiError('SOMETHING_WENT_WRONG');
-    result.committed = outcome.committed;
-    if (!outcome.committed) throw invalidToken(deps, tenantId, 'lost_race');
-    if (outcome.eventRecorded) deps.sendEvent(event);
-    deps.log('info', 'password.reset.succeeded', { tenantId });
-  } finally {
-    await settleReset(deps, sessions, result);
-  }
-  return tenantId;
+/** The reset proper, once the token is held: `result` records whether (and when) it committed. */
+async function resetPassword(
+  deps: CompleteDeps,
+  body: z.output<typeof PasswordResetBody>,
+  { tenant, history }: TenantRead,
+  issuedGeneration: number,
+  result: ResetResult,
+): Promise<void> {
+  // Changed, reset, disabled or deleted since the token was issued: the token went with it.
+  const current = tenant && !tenant.isDisabled && (tenant.passwordChangedAt ?? 0) === issuedGeneration;
+  if (!tenant?.passwordHash || !current) throw invalidToken(deps, tenant?.id ?? null, 'superseded');
+  // A refused password leaves the token as it was: the tenant tries again with a better one.
+  await requirePolicy(tenant, body, deps);
+  const passwordSalt = tenant.passwordSalt ?? newPasswordSalt();
+  const newHash = await hashPassword(body.newPassword, deps.pepper, passwordSalt);
+  await requireNotRecent(body.newPassword, newHash, { current: tenant.passwordHash, history }, deps);
+  const now = result.changedAt;
+  const event = passwordReset({ businessId: deps.business, tenantId: tenant.id, requestId: deps.requestId, at: now });
+  const reset = {
+    tenantId: tenant.id,
+    issuedGeneration,
+    previousHash: tenant.passwordHash,
+    newHash,
+    passwordSalt,
+    historyKept: deps.settings.passwordHistory - 1,
+    rotatedStamp: newStamp(),
+    now,
+    requestId: deps.requestId,
+    event,
+  };
+  const outcome = await commitOrReadBack(deps, reset, commitPasswordReset, 'password.reset');
+  // D1 could not say: the hold stays, and the object's alarm settles the reset by D1's audit row.
+  result.uncertain = outcome === 'unknown';
+  if (outcome === 'unknown') throw new ApiError('SOMETHING_WENT_WRONG');
+  result.committed = outcome.committed;
+  if (!outcome.committed) throw invalidToken(deps, tenant.id, 'lost_race');
+  if (outcome.eventRecorded) deps.sendEvent(event);
+  deps.log('info', 'password.reset.succeeded', { tenantId: tenant.id });
 }
 
 function beginReset(sessions: DurableObjectStub<TenantSessions>, presented: PresentedResetToken, deps: CompleteDeps) {
