@@ -1,6 +1,9 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { settingsFrom } from '../src/config';
+import { TENANT_KEY } from '../src/sessions/login-checks';
+import { loginThrottle } from '../src/sessions/stub';
 import { freshPassphrase, wrongPassword } from './support/builders';
 import { rowCount, tenantRow, tenantState } from './support/db';
 import { expectFailure, expectSuccess } from './support/envelope';
@@ -108,7 +111,10 @@ describe('POST /v1/password-reset', () => {
 
     expectSuccess(await completeResetReply(tenant.apiKey, { resetToken, newPassword }));
 
-    expect((await tenantRow(tenant.id))!).toMatchObject({ password_changed_at: expect.any(Number) });
+    // D1 and the login object of the user name agree: changed now, by no device.
+    const changedAt = (await tenantRow(tenant.id))!.password_changed_at;
+    const told = await runInDurableObject(loginThrottle(env, tenant.business, tenant.userName), (_instance, state) => state.storage.kv.get(TENANT_KEY));
+    expect(told).toMatchObject({ tenantId: tenant.id, passwordChangedAt: changedAt, changedByDevice: null });
     const device = (deviceToken: string) => ({ headers: { 'X-Device-Token': deviceToken } });
     for (let i = 0; i < maxFailedAttempts; i++) {
       expectFailure(await loginReply(tenant, { password: wrongPassword(), ...device(first.deviceToken) }), 401, 'INVALID_CREDENTIALS');

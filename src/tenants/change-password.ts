@@ -22,8 +22,8 @@ type ChangeDeps = Pick<
   'db' | 'replicaDb' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'
 >;
 
-/** A committed change, as the login object of the tenant's user name is told of it. */
-interface ChangeNote {
+/** A committed change (or reset), as the login object of the tenant's user name is told of it. */
+export interface ChangeNote {
   userName: string;
   facts: TenantFacts;
 }
@@ -188,7 +188,7 @@ export async function commitOrReadBack<W extends { tenantId: string; requestId: 
  * before the change to their shared budget. Best-effort: the change committed, and without the note
  * the tenant's object still refuses a session for the old password (its credential generation).
  */
-async function noteChange(deps: ChangeDeps, note: ChangeNote): Promise<void> {
+export async function noteChange(deps: Pick<ChangeDeps, 'loginThrottleOf' | 'log'>, note: ChangeNote): Promise<void> {
   try {
     await deps.loginThrottleOf(note.userName).noteChange(note.facts);
   } catch (cause) {

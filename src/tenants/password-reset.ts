@@ -15,15 +15,22 @@ import type { PasswordResetBody, ResetTokenIssued } from '../schemas';
 import { passwordReset } from '../security-events';
 import type { BudgetLeft } from '../sessions/client-budget';
 import type { ResetAdmission, ResetResult, TenantSessions } from '../sessions/tenant-sessions';
-import { commitOrReadBack, requireNotRecent, requirePolicy } from './change-password';
+import { commitOrReadBack, noteChange, requireNotRecent, requirePolicy, type ChangeNote } from './change-password';
 import type { Deps } from './deps';
 import { newStamp, requireChangeable } from './stamp';
 
 type IssueDeps = Pick<Deps, 'db' | 'business' | 'sessionsOf' | 'tokens' | 'settings' | 'log'>;
 type CompleteDeps = Pick<
   Deps,
-  'db' | 'business' | 'sessionsOf' | 'loginBudgets' | 'tokens' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'
+  'db' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'loginBudgets' | 'tokens' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'
 >;
+
+/** What a completion leaves to settle: the token it holds, and the note for the login object once it committed. */
+interface Held {
+  sessions: DurableObjectStub<TenantSessions>;
+  result: ResetResult;
+  note?: ChangeNote;
+}
 
 const TENANT_ID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
@@ -68,33 +75,42 @@ export async function completePasswordReset(
   judged(spray.left);
   if (spray.refusedFor !== undefined) throw sprayRefusal(spray, deps.log);
   let failed = false;
-  let held: { sessions: DurableObjectStub<TenantSessions>; result: ResetResult } | undefined;
+  let held: Held | undefined;
   try {
     if (!presented || !read) throw invalidToken(deps, null, 'not_issued');
     const sessions = deps.sessionsOf(presented.tenantId);
     const admission = await ask(() => beginReset(sessions, presented, deps));
     if (admission.outcome === 'invalid') throw invalidToken(deps, presented.tenantId, 'not_usable');
     held = { sessions, result: { checkId: admission.checkId, tokenId: presented.tokenId, committed: false, changedAt: Date.now() } };
-    await resetPassword(deps, body, await read, admission.generation, held.result);
+    await resetPassword(deps, body, await read, admission.generation, held);
     return presented.tenantId;
   } catch (error) {
     failed = error instanceof ApiError && error.code === 'RESET_TOKEN_INVALID';
     throw error;
   } finally {
-    // The tenant's object and the client's budget are independent: told at once, one round trip.
-    const [, left] = await Promise.all([held && settleReset(deps, held.sessions, held.result), settleBudget(deps, spray, failed)]);
+    // The tenant's object, the login object and the client's budget are independent: told at once, one round trip.
+    const [, left] = await Promise.all([
+      held && settleReset(deps, held.sessions, held.result),
+      settleBudget(deps, spray, failed),
+      held?.note && noteChange(deps, held.note),
+    ]);
     judged(left);
   }
 }
 
-/** The reset proper, once the token is held: `result` records whether (and when) it committed. */
+/**
+ * The reset proper, once the token is held: `held.result` records whether (and when) it committed,
+ * and `held.note` what the login object of the tenant's user name is to be told: no device made this
+ * change, so every device token of the tenant now counts as issued before it.
+ */
 async function resetPassword(
   deps: CompleteDeps,
   body: z.output<typeof PasswordResetBody>,
   { tenant, history }: TenantRead,
   issuedGeneration: number,
-  result: ResetResult,
+  held: Held,
 ): Promise<void> {
+  const { result } = held;
   // Changed, reset, disabled or deleted since the token was issued: the token went with it.
   const current = tenant && !tenant.isDisabled && (tenant.passwordChangedAt ?? 0) === issuedGeneration;
   if (!tenant?.passwordHash || !current) throw invalidToken(deps, tenant?.id ?? null, 'superseded');
@@ -123,6 +139,7 @@ async function resetPassword(
   if (outcome === 'unknown') throw new ApiError('SOMETHING_WENT_WRONG');
   result.committed = outcome.committed;
   if (!outcome.committed) throw invalidToken(deps, tenant.id, 'lost_race');
+  held.note = { userName: tenant.userName, facts: { tenantId: tenant.id, passwordChangedAt: now, changedByDevice: null } };
   if (outcome.eventRecorded) deps.sendEvent(event);
   deps.log('info', 'password.reset.succeeded', { tenantId: tenant.id });
 }
