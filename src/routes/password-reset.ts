@@ -25,7 +25,7 @@ const issueRoute = createRoute({
   method: 'post',
   path: '/v1/admin/tenants/{tenantId}/password-reset',
   operationId: 'issuePasswordReset',
-  tags: [TAG],
+  tags: ['Tenant administration', TAG],
   summary: 'Issue a single-use password-reset token for a tenant (server keys only)',
   description:
     'Returns a single-use token, valid for RESET_TOKEN_MINUTES (default 30), that the business delivers to the tenant ' +

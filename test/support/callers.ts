@@ -1,6 +1,6 @@
 import { call, type CallOptions } from './request';
 import type { Route } from './routes';
-import { createApiKey, login, registerTenant, unregisteredTenant, type TestTenant } from './tenants';
+import { login, registerTenant, unregisteredTenant, type TestTenant } from './tenants';
 
 export interface Caller {
   tenant: TestTenant;
