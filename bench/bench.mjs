@@ -35,6 +35,11 @@ const ROUND_TRIP_TARGETS = {
   reject_bad_token: 0,
   reject_bad_device_token: 1,
   reject_stale_stamp: 2,
+  // Issue 21: the client's budget with the tenant read alongside, the token held in the tenant's
+  // object, the write, then the object and the budget settled at once. A forged token reaches only
+  // the client's budget: admitted, then counted.
+  reset: 4,
+  reject_bad_reset_token: 2,
 };
 // As in wrangler.toml: the key and client's budget of logins without a known device.
 const LOGIN_FAILURES_PER_MINUTE = 30;
@@ -75,8 +80,8 @@ let tenantCounter = 0;
 async function newTenant(key) {
   const userName = `bench-${Date.now()}-${tenantCounter++}@example.com`;
   const password = `violet tractor ${randomBytes(6).toString('hex')}`;
-  expectStatus(await request('/v1/register', { method: 'POST', key, body: { userName, password, firstName: 'Ada', lastName: 'Lovelace' }, headers: asPortalUser() }), 201, 'SUCCESS');
-  const tenant = { userName, password };
+  const registered = expectStatus(await request('/v1/register', { method: 'POST', key, body: { userName, password, firstName: 'Ada', lastName: 'Lovelace' }, headers: asPortalUser() }), 201, 'SUCCESS');
+  const tenant = { id: registered.json.data, userName, password };
   tenant.token = await logIn(key, tenant);
   return tenant;
 }
@@ -112,6 +117,24 @@ async function timedChange(key, tenant) {
   );
   tenant.password = newPassword;
   return reply.ms;
+}
+
+/** One timed password-reset completion per call; issuing its token (the bench's key is a server key) is not timed. */
+async function timedReset(key, tenant) {
+  const issued = await request(`/v1/admin/tenants/${tenant.id}/password-reset`, { method: 'POST', key });
+  const { resetToken } = expectStatus(issued, 201, 'SUCCESS').json.data;
+  const newPassword = `violet tractor ${randomBytes(6).toString('hex')}`;
+  const reply = await request('/v1/password-reset', { method: 'POST', key, body: { resetToken, newPassword }, headers: asPortalUser() });
+  expectStatus(reply, 200, 'SUCCESS');
+  tenant.password = newPassword;
+  return reply.ms;
+}
+
+/** A well-formed reset token for `tenantId` that nobody issued, from a fresh end user (so no budget runs out). */
+async function forgedReset(key, tenantId) {
+  const resetToken = `${tenantId}.${randomBytes(16).toString('hex')}.${randomBytes(32).toString('base64url')}.${randomBytes(16).toString('base64url')}`;
+  const reply = await request('/v1/password-reset', { method: 'POST', key, body: { resetToken, newPassword: 'a new violet tractor' }, headers: asPortalUser() });
+  return expectStatus(reply, 409, 'RESET_TOKEN_INVALID').ms;
 }
 
 /**
@@ -196,6 +219,8 @@ async function main() {
     const guessed = await newTenant(key);
     const sprayKey = sprayerKey(server.state);
     const put = (options) => request('/v1/tenant/profile/change-password', { method: 'PUT', ...options });
+    const resetTenant = await newTenant(key);
+    for (let i = 0; i < PASSWORD_HISTORY; i++) await timedReset(key, resetTenant);
 
     const probes = {
       empty: async () => (await request('/__bench/empty')).ms,
@@ -224,6 +249,8 @@ async function main() {
       register: async () =>
         expectStatus(await request('/v1/register', { method: 'POST', key, body: { userName: `bench-register-${randomBytes(8).toString('hex')}@example.com`, password: 'a violet tractor', firstName: 'Ada', lastName: 'Lovelace' }, headers: asPortalUser() }), 201, 'SUCCESS').ms,
       change: () => timedChange(key, changeTenant),
+      reset: () => timedReset(key, resetTenant),
+      bad_reset_token: () => forgedReset(key, idle.id),
     };
     const samples = Object.fromEntries(Object.keys(probes).map((name) => [name, []]));
     let changeMs = 0;
@@ -251,14 +278,16 @@ async function main() {
       reject_bad_token: probes.bad_token,
       reject_bad_device_token: probes.bad_device_token,
       reject_stale_stamp: probes.stale_stamp,
+      reset: probes.reset,
+      reject_bad_reset_token: probes.bad_reset_token,
     };
     const distance = await measureRoundTrips(
       Object.fromEntries(Object.entries(routes).map(([name, probe]) => [name, (ms) => atDistance(ms, probe)])),
       { delayMs: DISTANCE_MS, rounds: DISTANCE_ROUNDS, deadline: DEADLINE },
     );
     const parts = Object.fromEntries(PARTS.map((part) => [part, stats[part]]));
-    const rejections = Object.fromEntries(['no_key', 'bad_key', 'bad_token', 'bad_device_token', 'stale_stamp', 'policy_failure', 'throttled'].map((name) => [name, stats[name]]));
-    const others = { login: stats.login, login_without_device: stats.login_without_device, stamp: stats.stamp, register: stats.register };
+    const rejections = Object.fromEntries(['no_key', 'bad_key', 'bad_token', 'bad_device_token', 'bad_reset_token', 'stale_stamp', 'policy_failure', 'throttled'].map((name) => [name, stats[name]]));
+    const others = { login: stats.login, login_without_device: stats.login_without_device, stamp: stats.stamp, register: stats.register, reset: stats.reset };
     const deriveOne = stats.derive_one;
     const overDerivation = (stats) => (stats.p50 - empty.p50) / derivation;
     const perOperation = (stats) => (stats.p50 - empty.p50) / PROBE_REPEAT;
@@ -305,6 +334,8 @@ async function main() {
       login_without_device: { ...others.login_without_device, over_derivation: overDerivation(others.login_without_device) },
       stamp: { ...others.stamp, over_derivation: overDerivation(others.stamp) },
       register: { ...others.register, over_derivation: overDerivation(others.register) },
+      reset: { ...others.reset, over_derivation: overDerivation(others.reset) },
+      reset_over_change: others.reset.p50 / change1.p50,
       round_trip_delay_ms: DISTANCE_MS,
       round_trips: Object.fromEntries(Object.entries(distance).map(([name, found]) => [name, Number(found.sequential.toFixed(2))])),
       round_trip_store_calls: Object.fromEntries(Object.entries(distance).map(([name, found]) => [name, found.store_calls])),

@@ -12,6 +12,7 @@ import { authRoutes } from './routes/auth';
 import { changePasswordRoutes } from './routes/change-password';
 import { healthRoutes } from './routes/health';
 import { sessionRoutes } from './routes/session';
+import { passwordResetRoutes } from './routes/password-reset';
 import { wellKnownRoutes } from './routes/well-known';
 import { provideDeps } from './wiring';
 import { allowedMethods, methodNotAllowed, unmatched } from './http/unmatched';
@@ -62,7 +63,8 @@ export const apiRoutes = app
   .route('/', authRoutes)
   .route('/', changePasswordRoutes)
   .route('/', adminImportRoutes)
-  .route('/', sessionRoutes);
+  .route('/', sessionRoutes)
+  .route('/', passwordResetRoutes);
 
 // Outside AppType: hono/client's path types break on `{tenantId}` chained with the routes above (every
 // property of the client became one admin route); these routes are for a business's servers, by the document.

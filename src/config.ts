@@ -104,6 +104,8 @@ export const NETWORK_BUDGET_FACTOR = 4;
 export const REGISTRATIONS_PERIOD_SECONDS = 60;
 
 export const DEVICE_SECRET_BYTES = 32;
+/** The secret of a password-reset token: 256 bits, of which only the SHA-256 is stored. */
+export const RESET_SECRET_BYTES = 32;
 /** Device tokens kept per user name; a login beyond this forgets the one used least recently. */
 export const MAX_DEVICES_PER_USER = 100;
 

@@ -303,3 +303,32 @@ export const AdminTenant = z
 export const SignOutResult = z
   .object({ revoked: z.number().int().min(0).openapi({ description: 'How many live sessions were revoked.', example: 2 }) })
   .openapi('SignOutResult');
+/** A password-reset token: `<tenant id>.<token id>.<secret>.<mac>` (src/auth/reset-token.ts). */
+export const RESET_TOKEN_PATTERN =
+  /^([0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{22})$/;
+
+export const EXAMPLE_RESET_TOKEN = `${EXAMPLE_TENANT_ID}.${'7a'.repeat(16)}.${'ExampleResetSecret'.padEnd(43, '_')}.${'ExampleResetMac'.padEnd(22, '_')}`;
+
+export const ResetTokenIssued = z
+  .object({
+    resetToken: z.string().openapi({
+      description:
+        'Single use, valid until expiresAt (RESET_TOKEN_MINUTES, default 30). Deliver it to the tenant by your own ' +
+        'channel; the service sends nothing. Issuing another one for the tenant makes this one invalid.',
+      example: EXAMPLE_RESET_TOKEN,
+    }),
+    expiresAt: z.string().openapi({ format: 'date-time', example: '2026-11-29T01:51:00.211Z' }),
+  })
+  .openapi('ResetTokenIssued');
+
+export const PasswordResetBody = z
+  .object({
+    resetToken: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+      .regex(RESET_TOKEN_PATTERN, { error: 'must be a reset token as the business received it' })
+      .openapi({ example: EXAMPLE_RESET_TOKEN }),
+    newPassword: password('Must pass the password policy and differ from the last PASSWORD_HISTORY passwords.').openapi({
+      example: 'a new and longer passphrase',
+    }),
+  })
+  .openapi('PasswordResetRequest');

@@ -24,6 +24,8 @@ describe('fields of the wrong type', () => {
     { name: 'change', field: 'existingPassword', code: 'INVALID_PARAM_EXISTING_PASSWORD' },
     { name: 'change', field: 'newPassword', code: 'INVALID_PARAM_NEW_PASSWORD' },
     { name: 'change', field: 'concurrencyStamp', code: 'INVALID_PARAM_CONCURRENCY_STAMP' },
+    { name: 'reset', field: 'resetToken', code: 'INVALID_PARAM_RESET_TOKEN' },
+    { name: 'reset', field: 'newPassword', code: 'INVALID_PARAM_NEW_PASSWORD' },
   ];
   const cases = fields.flatMap((entry) =>
     wrongValues.filter(({ value }) => !(entry.nullable && value === null)).map(({ kind, value }) => ({ ...entry, kind, value })),
@@ -113,6 +115,7 @@ describe('odd strings', () => {
     register: ['userName', 'password', 'firstName', 'phoneNumber'],
     login: ['userName', 'password'],
     change: ['existingPassword', 'newPassword', 'concurrencyStamp'],
+    reset: ['resetToken', 'newPassword'],
   };
   const cases = Object.entries(fieldsByRoute).flatMap(([name, fields]) =>
     fields.flatMap((field) => oddStrings.map((odd) => ({ name: name as RouteName, field, ...odd }))),

@@ -1,5 +1,5 @@
 /**
- * What makes a session or device token the service's own: HMAC-SHA-256, under the Worker secret
+ * What makes a session, device or password-reset token the service's own: HMAC-SHA-256, under the Worker secret
  * TOKEN_SIGNING_KEY, over the token's kind, the business it works with and every other part of it.
  * A token the service did not issue (made up, edited, or made for another business or user name)
  * fails here, before any storage is read. TOKEN_SIGNING_KEY_PREVIOUS is accepted too while keys are
@@ -9,7 +9,7 @@ import { TOKEN_MAC_BYTES, tokenSigningKeysFrom, type TokenSigningKeys } from '..
 import { ApiError } from '../errors';
 import { timingSafeEqualText, toBase64Url } from './encoding';
 
-export type TokenKind = 'session' | 'device';
+export type TokenKind = 'session' | 'device' | 'reset';
 
 /** Which key made a token's MAC. */
 export type SignedUnder = 'current' | 'previous';

@@ -1,4 +1,4 @@
-import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { EventMessage } from '../security-events';
 import { tenantOfBusiness, type Database } from './database';
 import { pruneHistory } from './history';
@@ -105,6 +105,38 @@ export interface CommittedChange {
  * the rotated stamp).
  */
 export async function commitPasswordChange(db: Database, change: PasswordChange): Promise<CommittedChange> {
+  const onTheStamp = and(
+    eq(tenants.concurrencyStamp, change.presentedStamp),
+    gt(tenants.concurrencyStampIssuedAt, change.stampsIssuedAfter),
+  );
+  return commitPasswordWrite(db, change, onTheStamp, 'password.change');
+}
+
+/** A password reset's write: the change's fields, guarded by the credential generation instead of a stamp. */
+export interface PasswordReset extends Omit<PasswordChange, 'presentedStamp' | 'stampsIssuedAfter'> {
+  /** The `password_changed_at` (0: never changed) the reset token was issued under: any change since has consumed it. */
+  issuedGeneration: number;
+}
+
+/**
+ * As commitPasswordChange, for a reset (src/tenants/password-reset.ts): the UPDATE matches only while
+ * the tenant's `password_changed_at` is still the one the token was issued under, and moves it, so
+ * the same batch that sets the password consumes the token; every device token but the completing
+ * client's (if any) shares the devices-before-change budget. It rotates the stamp too: a change in flight loses.
+ */
+export async function commitPasswordReset(db: Database, reset: PasswordReset): Promise<CommittedChange> {
+  const underIssuedGeneration = sql`coalesce(${tenants.passwordChangedAt}, 0) = ${reset.issuedGeneration}`;
+  return commitPasswordWrite(db, reset, underIssuedGeneration, 'password.reset');
+}
+
+type AuditedWrite = 'password.change' | 'password.reset';
+
+async function commitPasswordWrite(
+  db: Database,
+  change: Omit<PasswordChange, 'presentedStamp' | 'stampsIssuedAfter'>,
+  guard: SQL | undefined,
+  audited: AuditedWrite,
+): Promise<CommittedChange> {
   const wonTheStamp = and(eq(tenants.id, change.tenantId), eq(tenants.concurrencyStamp, change.rotatedStamp));
   const [updated, , , , recorded] = await db.batch([
     db
@@ -117,14 +149,7 @@ export async function commitPasswordChange(db: Database, change: PasswordChange)
         passwordChangedAt: change.now,
         passwordChangedByDevice: change.changedByDevice,
       })
-      .where(
-        and(
-          eq(tenants.id, change.tenantId),
-          eq(tenants.concurrencyStamp, change.presentedStamp),
-          gt(tenants.concurrencyStampIssuedAt, change.stampsIssuedAfter),
-          eq(tenants.isDisabled, false),
-        ),
-      )
+      .where(and(eq(tenants.id, change.tenantId), guard, eq(tenants.isDisabled, false)))
       .returning({ id: tenants.id }),
     db.insert(passwordHistory).select(
       db
@@ -142,7 +167,7 @@ export async function commitPasswordChange(db: Database, change: PasswordChange)
         .select({
           id: sql<number>`null`.as('id'),
           tenantId: tenants.id,
-          event: sql<string>`'password.change'`.as('event'),
+          event: sql<string>`${audited}`.as('event'),
           outcome: sql<string>`'success'`.as('outcome'),
           requestId: sql<string>`${change.requestId}`.as('request_id'),
           createdAt: sql<number>`${change.now}`.as('created_at'),
@@ -157,8 +182,8 @@ export async function commitPasswordChange(db: Database, change: PasswordChange)
 }
 
 /**
- * When the change made by `requestId` committed (the `password_changed_at` it wrote), or null if it
- * did not: its audit row is written in the same batch, with that instant. Decides a change whose
+ * When the change (or reset) made by `requestId` committed (the `password_changed_at` it wrote), or
+ * null if it did not: its audit row is written in the same batch, with that instant. Decides a change whose
  * outcome is unknown (D1 reported an error, possibly after committing) by reading, never by
  * retrying; unlike the rotated stamp, which a later stamp request overwrites, the row stays.
  */
@@ -170,7 +195,7 @@ export async function passwordChangeCommittedAt(db: Database, tenantId: string, 
       and(
         eq(auditEvents.tenantId, tenantId),
         eq(auditEvents.requestId, requestId),
-        eq(auditEvents.event, 'password.change'),
+        inArray(auditEvents.event, ['password.change', 'password.reset'] satisfies AuditedWrite[]),
         eq(auditEvents.outcome, 'success'),
       ),
     )

@@ -164,6 +164,7 @@ export function serveApiDocs(app: OpenAPIHono<AppEnv>): void {
       { name: 'Authentication', description: 'Register a tenant, log in for a session token, log out.' },
       { name: 'Password change', description: 'The concurrency stamp and the change it guards.' },
       { name: 'Tenant administration', description: 'A business administers its own tenants: server keys only.' },
+      { name: 'Password reset', description: 'A single-use token a business issues (server keys) and the tenant completes.' },
       { name: 'Operations', description: 'For the operator and monitoring: no key needed.' },
       { name: 'Webhooks', description: 'Signed events POSTed to the business\'s endpoint (Standard Webhooks).' },
     ],

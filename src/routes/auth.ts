@@ -21,7 +21,7 @@ import { registerTenant } from '../tenants/register';
 import { jsonBody, throwOnInvalid } from '../http/validate';
 
 /** The end user's address a server key may name; documented on every route with a per-client limit. */
-const CLIENT_ADDRESS_PARAMETER = {
+export const CLIENT_ADDRESS_PARAMETER = {
   name: CLIENT_ADDRESS_HEADER,
   in: 'header' as const,
   required: false,
@@ -64,7 +64,7 @@ const registerRoute = createRoute({
 });
 
 /** The spraying limit's headers (IETF draft-ietf-httpapi-ratelimit-headers), on the answers of a login that was judged. */
-const RATE_LIMIT_HEADERS = z.object({
+export const RATE_LIMIT_HEADERS = z.object({
   'RateLimit-Policy': z.string().openapi({
     description:
       'The limit on failed logins per application key and client address across all user names: q failures in w ' +

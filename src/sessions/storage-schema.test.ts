@@ -38,6 +38,7 @@ const TODAY = {
   devices: ['id', 'secret_hash', 'tenant_id', 'expires_at', 'last_used_at', 'verified_generation'],
   ended_sessions: ['id', 'secret_hash', 'reason', 'forget_at'],
   events: ['id', 'body', 'created_at'],
+  reset_tokens: ['id', 'secret_hash', 'generation', 'expires_at'],
   sessions: ['id', 'secret_hash', 'created_at', 'expires_at', 'last_used_at', 'business', 'device_id'],
 };
 
@@ -118,7 +119,7 @@ describe('the TenantSessions storage schema', () => {
 
       migrateStorage(storage);
 
-      expect(tables(sql)).toEqual(['checks', 'claims', 'devices', 'ended_sessions', 'events', 'sessions']);
+      expect(tables(sql)).toEqual(['checks', 'claims', 'devices', 'ended_sessions', 'events', 'reset_tokens', 'sessions']);
       expect(storageVersion(sql)).toBe(STORAGE_VERSION);
     });
   });

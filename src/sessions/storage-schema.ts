@@ -107,6 +107,16 @@ const STEPS: readonly ((sql: SqlStorage) => void)[] = [
       sql.exec('ALTER TABLE devices ADD COLUMN verified_generation INTEGER NOT NULL DEFAULT 0');
     }
   },
+
+  function resetTokens(sql) {
+    // The tenant's newest password-reset token (reset-tokens.ts): the hash of its secret, never the secret.
+    sql.exec(`CREATE TABLE IF NOT EXISTS reset_tokens (
+      id TEXT PRIMARY KEY,
+      secret_hash TEXT NOT NULL,
+      generation INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL
+    )`);
+  },
 ];
 
 export const STORAGE_VERSION = STEPS.length;

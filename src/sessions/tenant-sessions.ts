@@ -14,6 +14,7 @@ import * as sessions from './session-store';
 import * as retention from './retention';
 import * as claims from './stamp-claims';
 import * as closed from './closed-sessions';
+import * as resetTokens from './reset-tokens';
 import { migrateStorage } from './storage-schema';
 
 type Locked = Extract<attempts.Reservation, { outcome: 'locked' }>;
@@ -44,6 +45,18 @@ export interface ChangeResult {
   /** The `password_changed_at` the change wrote (recorded only if it committed). */
   changedAt: number;
   /** D1 failed and the outcome could not be read back: the claim stays for the alarm to decide. */
+  uncertain?: boolean;
+}
+
+/** Admitted to complete a password reset: the claim's id, and the generation the token was issued under. */
+export type ResetAdmission = { outcome: 'admitted'; checkId: string; generation: number } | { outcome: 'invalid' };
+
+/** How a reset's completion ended (see ChangeResult). */
+export interface ResetResult {
+  checkId: string;
+  tokenId: string;
+  committed: boolean;
+  changedAt: number;
   uncertain?: boolean;
 }
 
@@ -265,9 +278,42 @@ export class TenantSessions extends DurableObject<Env> {
     return revoked;
   }
 
+  /** Stores the tenant's new password-reset token, superseding every older one (reset-tokens.ts). */
+  async issueResetToken(token: resetTokens.NewResetToken): Promise<void> {
+    resetTokens.replace(this.sql, token);
+    await this.wakeBy([token.expiresAt]);
+  }
+
+  /**
+   * Admits one completion of the presented reset token if it is the tenant's newest, unexpired and
+   * not held by another completion: the token is then held (a claim keeping no session) until
+   * `finishReset`, or until the alarm settles it by D1's audit row if the request never reports back.
+   */
+  async beginReset(presented: resetTokens.PresentedReset & { business: string; tenantId: string; requestId: string }): Promise<ResetAdmission> {
+    const now = Date.now();
+    const generation = resetTokens.usableGeneration(this.sql, presented, now);
+    if (generation === null) return { outcome: 'invalid' };
+    const checkId = crypto.randomUUID();
+    await this.wakeBy([resetTokens.hold(this.sql, checkId, presented, now)]);
+    return { outcome: 'admitted', checkId, generation };
+  }
+
+  /**
+   * Ends a completion: releases its hold (kept for the alarm when D1's outcome is unknown) and, if
+   * it committed, consumes the token, records the new credential generation and revokes every
+   * session of the tenant, in one step. Returns how many sessions it revoked.
+   */
+  async finishReset(result: ResetResult): Promise<number> {
+    if (!result.uncertain) claims.release(this.sql, result.checkId);
+    if (!result.committed) return 0;
+    resetTokens.consume(this.sql, result.tokenId);
+    generation.recordChange(this.ctx.storage.kv, result.changedAt);
+    return sessions.revokeOthers(this.sql, resetTokens.NO_SESSION_KEPT);
+  }
+
   /**
    * Prunes what has expired (ended sessions, forgotten counters, checks no request reported back,
-   * expired device tokens, settled claims, events the queue took, an old credential generation),
+   * expired device tokens and reset tokens, settled claims, events the queue took, an old credential generation),
    * then wakes again for the earliest of what is left, or deletes the object's storage if nothing is.
    */
   async alarm(): Promise<void> {
@@ -276,6 +322,7 @@ export class TenantSessions extends DurableObject<Env> {
     const counterWindows = { windowMs: failedAttemptWindowMs, sessionWindowMs: sessionTtlMs };
     sessions.deleteEnded(this.sql, now, sessionIdleMs);
     devices.deleteExpired(this.sql, now);
+    resetTokens.deleteExpired(this.sql, now);
     // D1's audit row is written in the same batch as the password, so it says whether a change committed.
     await claims.settleAbandoned(
       this.sql,
@@ -289,6 +336,7 @@ export class TenantSessions extends DurableObject<Env> {
       eventOutbox.nextResend(this.sql, now),
       sessions.nextEnd(this.sql, sessionIdleMs),
       devices.nextExpiry(this.sql),
+      resetTokens.nextExpiry(this.sql),
       claims.nextHoldEnd(this.sql),
       attempts.nextForgettable(this.sql, counterWindows),
       attempts.nextCheckRelease(this.sql),

@@ -22,8 +22,8 @@ type ChangeDeps = Pick<
   'db' | 'replicaDb' | 'business' | 'sessionsOf' | 'loginThrottleOf' | 'settings' | 'pepper' | 'requestId' | 'log' | 'sendEvent'
 >;
 
-/** A committed change, as the login object of the tenant's user name is told of it. */
-interface ChangeNote {
+/** A committed change (or reset), as the login object of the tenant's user name is told of it. */
+export interface ChangeNote {
   userName: string;
   facts: TenantFacts;
 }
@@ -72,7 +72,7 @@ export async function changePassword(
     await requireNotRecent(request.newPassword, newHash, earlier, deps);
     // Written in the change's own batch, so the business hears of the change if and only if it commits.
     const event = passwordChanged({ businessId: deps.business, tenantId: tenant.id, requestId: deps.requestId, at: now });
-    const outcome = await commitOrReadBack(deps, {
+    const change: PasswordChange = {
       tenantId: tenant.id,
       presentedStamp: stamp,
       stampsIssuedAfter,
@@ -85,7 +85,8 @@ export async function changePassword(
       now,
       requestId: deps.requestId,
       event,
-    });
+    };
+    const outcome = await commitOrReadBack(deps, change, commitPasswordChange, 'password.change');
     uncertain = outcome === 'unknown';
     if (outcome === 'unknown') throw new ApiError('SOMETHING_WENT_WRONG');
     committed = outcome.committed;
@@ -103,9 +104,10 @@ export async function changePassword(
   return tenantId;
 }
 
-async function requirePolicy(
+/** The password policy for the tenant's new password (a reset has no existing password to compare). */
+export async function requirePolicy(
   tenant: Tenant,
-  request: z.output<typeof ChangePasswordBody>,
+  request: { newPassword: string; existingPassword?: string },
   deps: Pick<ChangeDeps, 'business' | 'settings'>,
 ): Promise<void> {
   const violation = await findPasswordPolicyViolation(request.newPassword, deps.settings.passwordMinLength, {
@@ -120,8 +122,8 @@ async function requirePolicy(
   }
 }
 
-/** Runs only after the existing password verified, with the new hash already derived. */
-async function requireNotRecent(
+/** Runs only after the existing password verified (or a reset token was admitted), with the new hash already derived. */
+export async function requireNotRecent(
   newPassword: string,
   newHash: string,
   earlier: EarlierPasswords,
@@ -150,17 +152,22 @@ async function rejectMismatch(deps: ChangeDeps, tenantId: string, now: number): 
  * `unknown`: the stamp's claim is kept, and the object's alarm decides by the same row. A change
  * read back sends its event as if recorded: the consumer settles one owed to nobody.
  */
-async function commitOrReadBack(deps: ChangeDeps, change: PasswordChange): Promise<CommittedChange | 'unknown'> {
+export async function commitOrReadBack<W extends { tenantId: string; requestId: string }>(
+  deps: Pick<ChangeDeps, 'db' | 'log'>,
+  write: W,
+  commit: (db: ChangeDeps['db'], write: W) => Promise<CommittedChange>,
+  workflow: 'password.change' | 'password.reset',
+): Promise<CommittedChange | 'unknown'> {
   try {
-    return await commitPasswordChange(deps.db, change);
+    return await commit(deps.db, write);
   } catch (cause) {
-    const { tenantId, requestId } = change;
-    deps.log('error', 'password.change.commit_uncertain', { tenantId, cause: describeError(cause) });
+    const { tenantId, requestId } = write;
+    deps.log('error', `${workflow}.commit_uncertain`, { tenantId, cause: describeError(cause) });
     let committedAt: number | null;
     try {
       committedAt = await passwordChangeCommittedAt(deps.db, tenantId, requestId);
     } catch (readError) {
-      deps.log('error', 'password.change.read_back_failed', { tenantId, cause: describeError(readError) });
+      deps.log('error', `${workflow}.read_back_failed`, { tenantId, cause: describeError(readError) });
       return 'unknown';
     }
     if (committedAt !== null) return { committed: true, eventRecorded: true };
@@ -181,7 +188,7 @@ async function commitOrReadBack(deps: ChangeDeps, change: PasswordChange): Promi
  * before the change to their shared budget. Best-effort: the change committed, and without the note
  * the tenant's object still refuses a session for the old password (its credential generation).
  */
-async function noteChange(deps: ChangeDeps, note: ChangeNote): Promise<void> {
+export async function noteChange(deps: Pick<ChangeDeps, 'loginThrottleOf' | 'log'>, note: ChangeNote): Promise<void> {
   try {
     await deps.loginThrottleOf(note.userName).noteChange(note.facts);
   } catch (cause) {

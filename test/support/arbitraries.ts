@@ -1,6 +1,7 @@
 import { fc } from '@fast-check/vitest';
 import { IMPORTED_HASH } from './imported-hash';
 import { ALL_ROUTES, type Route, type RouteName } from './routes';
+import { madeUpResetToken } from './builders';
 
 /*
  * The generators of hostile requests: arbitrary bodies, Content-Types, credentials and paths, and
@@ -298,6 +299,12 @@ export const VALID_FIELDS: Record<RouteName, Record<string, fc.Arbitrary<unknown
   adminSignOut: {},
   adminUnlock: {},
   adminDelete: {},
+  issueReset: {},
+  // Well-formed tokens nobody issued: each completion is judged (409) and counted against the client.
+  reset: {
+    resetToken: fc.uuid().map((uuid) => madeUpResetToken(uuid.toUpperCase())),
+    newPassword: fc.oneof({ weight: 4, arbitrary: freshPassphrase }, { weight: 1, arbitrary: fc.constantFrom('password', 'short') }),
+  },
 };
 
 /** A request to `route`: its method and path, anything else hostile; `validWeight` weighs valid fields against the rest. */

@@ -1,5 +1,5 @@
 import { API_KEY_SECRET_BYTES, API_KEY_TEXT_PREFIX } from '../../src/auth/api-key-format';
-import { randomBytes, toBase64Url } from '../../src/auth/encoding';
+import { randomBytes, toBase64Url, toHex } from '../../src/auth/encoding';
 import { rememberSecret } from './secret-watch';
 
 /** An application key in the format the operator CLI prints. */
@@ -13,6 +13,9 @@ export const strongPassword = () => rememberSecret(`Pw-${crypto.randomUUID()}`);
 export const freshPassphrase = () => rememberSecret(`a fresh passphrase ${crypto.randomUUID()}`);
 export const wrongPassword = () => `wrong-${crypto.randomUUID()}`;
 export const randomStamp = () => crypto.randomUUID().toUpperCase();
+/** A password-reset token of the right shape (for a random tenant) that nobody issued. */
+export const madeUpResetToken = (tenantId = randomStamp()) =>
+  `${tenantId}.${toHex(randomBytes(16))}.${toBase64Url(randomBytes(32))}.${toBase64Url(randomBytes(16))}`;
 
 export type RegisterBody = {
   userName: unknown;

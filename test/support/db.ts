@@ -10,6 +10,7 @@ export interface TenantRow {
   concurrency_stamp: string | null;
   concurrency_stamp_issued_at: number | null;
   password_changed_at: number | null;
+  password_changed_by_device: string | null;
   is_disabled: number;
   first_name: string;
   last_name: string;

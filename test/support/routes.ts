@@ -1,4 +1,4 @@
-import { changeBody, randomStamp, registerBody, uniqueEmail, wrongPassword } from './builders';
+import { changeBody, freshPassphrase, madeUpResetToken, randomStamp, registerBody, uniqueEmail, wrongPassword } from './builders';
 import { IMPORTED_HASH } from './imported-hash';
 
 export type RouteName =
@@ -14,7 +14,9 @@ export type RouteName =
   | 'adminEnable'
   | 'adminSignOut'
   | 'adminUnlock'
-  | 'adminDelete';
+  | 'adminDelete'
+  | 'issueReset'
+  | 'reset';
 
 export interface Route {
   name: RouteName;
@@ -72,6 +74,15 @@ export const ROUTES: Record<RouteName, Route> = {
   adminSignOut: { name: 'adminSignOut', method: 'POST', path: '/v1/admin/tenants/{tenantId}/sign-out', session: false, server: true },
   adminUnlock: { name: 'adminUnlock', method: 'POST', path: '/v1/admin/tenants/{tenantId}/unlock', session: false, server: true },
   adminDelete: { name: 'adminDelete', method: 'DELETE', path: '/v1/admin/tenants/{tenantId}', session: false, server: true },
+  // As the document keys it; a call to the path as written names no tenant and answers 404.
+  issueReset: { name: 'issueReset', method: 'POST', path: '/v1/admin/tenants/{tenantId}/password-reset', session: false, server: true },
+  reset: {
+    name: 'reset',
+    method: 'POST',
+    path: '/v1/password-reset',
+    session: false,
+    validBody: () => ({ resetToken: madeUpResetToken(), newPassword: freshPassphrase() }),
+  },
 };
 
 /** The routes about one tenant (by id, or by user name for the look-up); import has its own tests. */
