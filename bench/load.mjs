@@ -1,12 +1,15 @@
 // npm run load: a bounded mixed load against the local service on loopback. Each of CONCURRENCY
 // virtual users owns a tenant and loops through logins, stamps, changes and expected failures.
 // Any answer that is not the expected envelope counts as an error; the exit code is 1 if any occur.
+// Every few rounds the business's back end acts on the user through a server key (the admin mix):
+// it looks the user up, issues a password reset that the user completes, and signs the user out.
 //
 // npm run load -- --profile portal: a business's portal logging its users in from its one server
 // through a server key, without device tokens. PORTAL_USERS users each behind their own address
 // (X-Client-Address), plus SHARED_USERS behind one busy shared address (an office, a carrier NAT),
 // every one logging in and out in a loop with an occasional wrong password.
 import { randomBytes } from 'node:crypto';
+import { newApiKey, putApiKeyRecord } from '../scripts/lib/api-keys.mjs';
 import { check, request, startLocalServer, summarize } from '../scripts/lib/local-server.mjs';
 
 const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : 'mixed';
@@ -44,7 +47,19 @@ async function expect(base, action, path, options, status, code) {
   return reply;
 }
 
-async function virtualUser(base, key, index) {
+/** The business's back end on the user's behalf: a lookup, a reset the user completes, a sign-out. Returns the new password. */
+async function adminRound(base, serverKey, tenant) {
+  const found = await expect(base, 'admin_lookup', `/v1/admin/tenants?userName=${encodeURIComponent(tenant.userName)}`, { key: serverKey }, 200, 'SUCCESS');
+  const id = found.json?.data?.id;
+  const issued = await expect(base, 'admin_reset', `/v1/admin/tenants/${id}/password-reset`, { method: 'POST', key: serverKey }, 201, 'SUCCESS');
+  const newPassword = passphrase();
+  const body = { resetToken: issued.json?.data?.resetToken, newPassword };
+  const reset = await expect(base, 'reset_complete', '/v1/password-reset', { method: 'POST', key: serverKey, body }, 200, 'SUCCESS');
+  await expect(base, 'admin_sign_out', `/v1/admin/tenants/${id}/sign-out`, { method: 'POST', key: serverKey }, 200, 'SUCCESS');
+  return reset.json?.succeeded ? newPassword : tenant.password;
+}
+
+async function virtualUser(base, key, index, serverKey) {
   const tenant = { userName: `load-${index}-${Date.now()}@example.com`, password: passphrase() };
   await expect(base, 'register', '/v1/register', { method: 'POST', key, body: { ...tenant, firstName: 'Ada', lastName: 'Lovelace' } }, 201, 'SUCCESS');
   // Each user logs in as a known device after the first login, as a portal forwarding its users'
@@ -74,7 +89,11 @@ async function virtualUser(base, key, index) {
     const newPassword = passphrase();
     const changed = await change({ existingPassword: tenant.password, newPassword, concurrencyStamp: await stamp() }, 200, 'SUCCESS', 'change');
     if (changed.json?.succeeded) tenant.password = newPassword;
-    if (round % 3 === 2) {
+    if (round % 4 === 3) {
+      // The reset and the sign-out end every session of the user: log in again, with the new password.
+      tenant.password = await adminRound(base, serverKey, tenant);
+      token = await login();
+    } else if (round % 3 === 2) {
       await expect(base, 'logout', '/v1/logout', { method: 'POST', key, token }, 200, 'SUCCESS');
       token = await login();
     }
@@ -114,13 +133,16 @@ function portalUsers(base, key) {
 
 async function main() {
   const portal = PROFILE === 'portal';
-  const server = await startLocalServer({ script: 'src/index.ts', port: PORT, keyKind: portal ? 'server' : undefined });
+  // The mixed profile's admin rounds use a server key of the same business as the users' publishable one.
+  const admin = newApiKey('load-admin', undefined, 'server');
+  const storeAdminKey = (state) => check(putApiKeyRecord(admin.storageKey, admin.record, ['--local', '--persist-to', state]) === 0, 'could not store the server key');
+  const server = await startLocalServer({ script: 'src/index.ts', port: PORT, keyKind: portal ? 'server' : undefined, seed: portal ? undefined : storeAdminKey });
   const started = performance.now();
   try {
     await Promise.all(
       portal
         ? portalUsers(server.base, server.apiKey)
-        : Array.from({ length: CONCURRENCY }, (_, i) => virtualUser(server.base, server.apiKey, i)),
+        : Array.from({ length: CONCURRENCY }, (_, i) => virtualUser(server.base, server.apiKey, i, admin.key)),
     );
   } finally {
     server.stop();

@@ -40,7 +40,7 @@ function freePort() {
  * The README's "Walkthrough with curl" section: its sh blocks as one script (pointed at `base`, with
  * `key` and a fresh user name), and the envelope status shown by each json block that follows one.
  */
-function readmeWalkthrough(base, key) {
+function readmeWalkthrough(base, key, adminKey) {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   const section = readme.split('## Walkthrough with curl')[1].split('\n## ')[0];
   const blocks = [...section.matchAll(/```(sh|json)\n([\s\S]*?)```/g)].map(([, kind, text]) => ({ kind, text }));
@@ -50,6 +50,7 @@ function readmeWalkthrough(base, key) {
     .map((block) =>
       block.text
         .replace(/^KEY=\$\(npm run api-key.*$/m, `KEY='${key}'`)
+        .replace(/^ADMIN_KEY=\$\(npm run api-key.*$/m, `ADMIN_KEY='${adminKey}'`)
         .replaceAll('http://127.0.0.1:8787', base)
         .replaceAll('jane.doe@example.com', userName),
     )
@@ -64,8 +65,8 @@ function readmeWalkthrough(base, key) {
  * Runs the README's blocks and compares the envelopes they print with the ones the README shows.
  * Returns whether they match, and the tenant the README registered.
  */
-function runReadmeWalkthrough(base, key) {
-  const { script, expected } = readmeWalkthrough(base, key);
+function runReadmeWalkthrough(base, key, adminKey) {
+  const { script, expected } = readmeWalkthrough(base, key, adminKey);
   const result = spawnSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8' });
   const answers = result.stdout
     .split('\n')
@@ -122,12 +123,17 @@ try {
   if (putApiKeyRecord(other.storageKey, other.record, ['--local', '--persist-to', server.state]) !== 0) {
     throw new Error('could not store the key of another business');
   }
+  // A server key of the same business, for the tenant administration step.
+  const admin = newApiKey('walkthrough-admin', undefined, 'server');
+  if (putApiKeyRecord(admin.storageKey, admin.record, ['--local', '--persist-to', server.state]) !== 0) {
+    throw new Error('could not store the server key');
+  }
   for (const check of CHECKS) {
     console.log(`\n== ${check.name}`);
     const result = spawnSync(check.command, check.args, {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, BASE: server.base, KEY: server.apiKey, OTHER_BUSINESS_KEY: other.key },
+      env: { ...process.env, BASE: server.base, KEY: server.apiKey, ADMIN_KEY: admin.key, OTHER_BUSINESS_KEY: other.key },
     });
     if (result.status === 0) {
       passed++;
@@ -137,7 +143,7 @@ try {
     }
   }
   console.log('\n== README.md walkthrough, as written');
-  const readme = runReadmeWalkthrough(server.base, server.apiKey);
+  const readme = runReadmeWalkthrough(server.base, server.apiKey, admin.key);
   if (readme.same) passed++;
   else failed++;
   if (await receivedReadmeChange(webhooks, readme.tenantId)) passed++;

@@ -6,8 +6,9 @@
 #
 # BASE is the server (default http://127.0.0.1:8787). KEY is an application key; without one, the
 # script creates a key in the local store with the key CLI. OTHER_BUSINESS_KEY, if set, is a key of
-# another business: the script then checks that it reaches none of this tenant. Each run registers a
-# new user name.
+# another business: the script then checks that it reaches none of this tenant. ADMIN_KEY is a server
+# key of KEY's business for step 8; without one, the script creates one with the key CLI. Each run
+# registers a new user name.
 # It stops at the first answer that is not the expected one and exits with status 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -126,5 +127,35 @@ send POST /v1/logout "$NEW_TOKEN"
 check 'log out' 200 SUCCESS
 send POST /v1/logout "$NEW_TOKEN"
 check 'use the logged-out token' 401 UNAUTHORIZED
+
+# 8. The business's back end, with a server key: look the tenant up by user name, issue a password
+#    reset, and the tenant sets a new password with it. Every session ends; the token is single use.
+if [[ -z ${ADMIN_KEY:-} ]]; then
+  ADMIN_KEY=$(npm run -s api-key -- create --name walkthrough-admin --kind server | tail -n 1)
+  [[ $ADMIN_KEY == srk_* ]] || fail "could not create a server key"
+fi
+send GET "/v1/admin/tenants?userName=$USER_NAME"
+check 'look the tenant up with the publishable key' 403 KEY_NOT_ALLOWED
+SAVED_KEY=$KEY KEY=$ADMIN_KEY
+send GET "/v1/admin/tenants?userName=$USER_NAME"
+check 'look the tenant up with the server key' 200 SUCCESS
+[[ $(json data.id) == "$TENANT_ID" ]] || fail "look the tenant up: data.id is $(json data.id), not $TENANT_ID"
+send POST "/v1/admin/tenants/$TENANT_ID/password-reset"
+check 'issue a password reset' 201 SUCCESS
+RESET_TOKEN=$(json data.resetToken)
+KEY=$SAVED_KEY
+send POST /v1/login '' "{\"userName\":\"$USER_NAME\",\"password\":\"$NEW_PASSWORD\"}" "$DEVICE"
+check 'log in before the reset' 200 SUCCESS
+BEFORE_RESET=$(json data.token)
+RESET_BODY="{\"resetToken\":\"$RESET_TOKEN\",\"newPassword\":\"copper meadow lantern\"}"
+send POST /v1/password-reset '' "$RESET_BODY"
+check 'complete the reset' 200 SUCCESS
+[[ $(json data) == "$TENANT_ID" ]] || fail "complete the reset: data is $(json data), not the tenant id $TENANT_ID"
+send POST /v1/password-reset '' "$RESET_BODY"
+check 'use the reset token again' 409 RESET_TOKEN_INVALID
+send GET /v1/tenant/profile/change-password/request "$BEFORE_RESET"
+check 'a session from before the reset was revoked' 401 UNAUTHORIZED
+send POST /v1/login '' "{\"userName\":\"$USER_NAME\",\"password\":\"copper meadow lantern\"}" "$DEVICE"
+check 'log in with the password set by the reset' 200 SUCCESS
 
 echo "walkthrough: all steps answered as expected"
