@@ -9,7 +9,7 @@ import { dispatch } from './support/dispatch';
 import { envWith, faultyDurableObjects } from './support/faults';
 import { cheapenDerivations } from './support/pbkdf2-limit';
 import { expectNoSecretLogged } from './support/secret-watch';
-import { buildRequest, type Reply } from './support/request';
+import { buildRequest, call, type Reply } from './support/request';
 import { ROUTES } from './support/routes';
 import {
   changePassword,
@@ -73,7 +73,9 @@ interface World {
   preChangeFailures: number;
   /** Checked wrong guesses, this window, of clients without a device token. */
   untrustedFailures: number;
-  other: { tenant: TestTenant; device: string; passwordHash: string };
+  other: { tenant: TestTenant; device: string; passwordHash: string; serverKey: string };
+  /** A server key of the owner's business: its back end, acting on the owner. */
+  adminKey: string;
 }
 
 type Command = fc.AsyncCommand<World, World>;
@@ -153,6 +155,16 @@ function countStolen(world: World, replies: (Reply | null)[]): void {
   }
 }
 
+/**
+ * After a change or a reset the thief's tokens count on one shared budget, which carries what each
+ * of them failed on its own in this window: a guess after it is admitted only while the window's
+ * guesses of all of them stay under MAX.
+ */
+function carryPreChangeFailures(world: World): void {
+  const carried = world.thiefDevices.filter((device) => device.era === world.changes - 1).reduce((sum, device) => sum + device.failuresThisWindow, 0);
+  world.preChangeFailures = Math.min(MAX, world.preChangeFailures + carried);
+}
+
 class OwnerChangesUnderFire implements Command {
   constructor(
     readonly junk: Junk,
@@ -181,11 +193,7 @@ class OwnerChangesUnderFire implements Command {
       expect((await stampReply(world.owner, session.token)).status, 'no session opened before the change survives but its own').toBe(401);
     }
     world.openSessions = [world.ownerSession];
-    // From here the thief's tokens count on one shared budget, which carries what each of them
-    // failed on its own in this window: a guess after the change is admitted only while the
-    // window's guesses of all of them stay under MAX.
-    const carried = world.thiefDevices.filter((device) => device.era === world.changes - 1).reduce((sum, device) => sum + device.failuresThisWindow, 0);
-    world.preChangeFailures = Math.min(MAX, world.preChangeFailures + carried);
+    carryPreChangeFailures(world);
     expectBudgets(world);
   }
   toString = () => `OwnerChangesUnderFire(${this.junk}, ${this.burst}, ${this.delayMs}ms)`;
@@ -326,6 +334,101 @@ class StolenSessionLogsOut implements Command {
   toString = () => 'StolenSessionLogsOut';
 }
 
+/** A tenant administration call (API v1.3) with a server key, through the worker's entry. */
+const admin = (key: string, method: string, path: string, body?: unknown) => call(`/v1/admin/tenants${path}`, { method, apiKey: key, body });
+
+/** Every session the world holds is refused, and forgotten: what a sign-out, a reset or a disable leaves. */
+async function expectEverySessionRefused(world: World, why: string): Promise<void> {
+  for (const session of world.openSessions) expect((await stampReply(world.owner, session.token)).status, why).toBe(401);
+  world.openSessions = [];
+  world.changer = null;
+  world.stolen.revoked = true;
+}
+
+/**
+ * The owner's business acts through its server key: signs the owner out everywhere, resets the
+ * password (the owner completes it from the known device), lifts every lockout, or disables and
+ * enables the owner. Whatever it does, the owner's promises hold afterwards.
+ */
+class BusinessAdministers implements Command {
+  constructor(readonly action: 'signOut' | 'reset' | 'unlock' | 'disable') {}
+  check = () => true;
+  async run(world: World): Promise<void> {
+    const { id } = world.owner;
+    switch (this.action) {
+      case 'signOut': {
+        expect((await admin(world.adminKey, 'POST', `/${id}/sign-out`)).status).toBe(200);
+        await expectEverySessionRefused(world, 'a sign-out revokes every session');
+        break;
+      }
+      case 'reset': {
+        const issued = await admin(world.adminKey, 'POST', `/${id}/password-reset`);
+        expect(issued.status, issued.text).toBe(201);
+        const { resetToken } = issued.body.data as { resetToken: string };
+        const body = { resetToken, newPassword: freshPassphrase() };
+        const reset = await call('/v1/password-reset', { method: 'POST', apiKey: world.owner.apiKey, body, ...withDevice(world.ownerDevice) });
+        expect(reset.status, `the owner completes the reset: ${reset.text}`).toBe(200);
+        expect((await call('/v1/password-reset', { method: 'POST', apiKey: world.owner.apiKey, body })).status, 'a reset token is single use').toBe(409);
+        world.owner.password = body.newPassword;
+        world.changes++;
+        await expectEverySessionRefused(world, 'a reset revokes every session');
+        carryPreChangeFailures(world);
+        break;
+      }
+      case 'unlock': {
+        expect((await admin(world.adminKey, 'POST', `/${id}/unlock`)).status).toBe(200);
+        // The business gave the user name its budgets back: the thieves may guess again, counted afresh.
+        for (const device of world.thiefDevices) device.failuresThisWindow = 0;
+        world.preChangeFailures = 0;
+        world.untrustedFailures = 0;
+        break;
+      }
+      case 'disable': {
+        expect((await admin(world.adminKey, 'POST', `/${id}/disable`)).status).toBe(200);
+        for (const session of world.openSessions) expect((await stampReply(world.owner, session.token)).status, 'a disabled tenant has no session').toBe(401);
+        const refused = await loginReply(world.owner);
+        expect(refused.status, 'a disabled tenant logs in as nobody').not.toBe(200);
+        if (refused.body.status === 'INVALID_CREDENTIALS') world.untrustedFailures++;
+        expect((await admin(world.adminKey, 'POST', `/${id}/enable`)).status).toBe(200);
+        // Whether the sessions of before come back is the service's choice; the model follows what it sees.
+        const alive = [];
+        for (const session of world.openSessions) if ((await stampReply(world.owner, session.token)).status === 200) alive.push(session);
+        world.openSessions = alive;
+        if (!alive.some((session) => session.token === world.stolen.token)) world.stolen.revoked = true;
+        if (!alive.some((session) => session.token === world.changer)) world.changer = null;
+        break;
+      }
+    }
+    await openOwnerSession(world);
+    expectBudgets(world);
+  }
+  toString = () => `BusinessAdministers(${this.action})`;
+}
+
+/** Another business's server key, and the owner's own publishable key, on the owner's tenant: refused, nothing changes. */
+class OtherBusinessAdministers implements Command {
+  check = () => true;
+  async run(world: World): Promise<void> {
+    const { id, userName } = world.owner;
+    const found = await admin(world.other.serverKey, 'GET', `?userName=${encodeURIComponent(userName)}`);
+    expect((found.body.data as { id: string }).id, "a lookup finds only the business's own tenant").toBe(world.other.tenant.id);
+    for (const [method, path] of [
+      ['POST', `/${id}/sign-out`],
+      ['POST', `/${id}/password-reset`],
+      ['POST', `/${id}/unlock`],
+      ['POST', `/${id}/disable`],
+      ['DELETE', `/${id}`],
+    ] as const) {
+      const foreign = await admin(world.other.serverKey, method, path);
+      expect(foreign.body.status, `another business's server key on ${method} ${path}`).toBe('NO_RECORDS_FOUND');
+      const publishable = await admin(world.owner.apiKey, method, path);
+      expect(publishable.body.status, `a publishable key on ${method} ${path}`).toBe('KEY_NOT_ALLOWED');
+    }
+    expect((await stampReply(world.owner, world.ownerSession.token)).status, "the owner's session outlives them").toBe(200);
+  }
+  toString = () => 'OtherBusinessAdministers';
+}
+
 /** Every failed-attempt window of the objects involved passes, as if FAILED_ATTEMPT_WINDOW_MINUTES went by. */
 class WindowPasses implements Command {
   check = () => true;
@@ -369,6 +472,8 @@ const commands = [
   fc.constant(new OwnerLogsInWithDevice()),
   fc.constant(new StolenSessionLogsOut()),
   fc.constant(new WindowPasses()),
+  fc.constantFrom('signOut', 'reset', 'unlock', 'disable').map((action) => new BusinessAdministers(action)),
+  fc.constant(new OtherBusinessAdministers()),
 ];
 
 async function setUp(): Promise<{ model: World; real: World }> {
@@ -381,6 +486,7 @@ async function setUp(): Promise<{ model: World; real: World }> {
   const otherBusiness = uniqueBusiness();
   const otherTenant = await registerTenant({ business: otherBusiness, apiKey: await createApiKey({ business: otherBusiness }), userName: owner.userName });
   const otherDevice = rememberLogin((await loginReply(otherTenant)).body.data).deviceToken;
+  const [adminKey, otherServerKey] = await Promise.all([createApiKey({ business, kind: 'server' }), createApiKey({ business: otherBusiness, kind: 'server' })]);
   const ownerSession = { token, era: 0 };
   const world: World = {
     owner,
@@ -394,7 +500,8 @@ async function setUp(): Promise<{ model: World; real: World }> {
     thiefDevices: [],
     preChangeFailures: 0,
     untrustedFailures: 0,
-    other: { tenant: otherTenant, device: otherDevice, passwordHash: await passwordHash(otherTenant.id) },
+    other: { tenant: otherTenant, device: otherDevice, passwordHash: await passwordHash(otherTenant.id), serverKey: otherServerKey },
+    adminKey,
   };
   return { model: world, real: world };
 }
