@@ -21,6 +21,15 @@ import { registerTenant } from '../tenants/register';
 import { jsonBody, throwOnInvalid } from '../http/validate';
 
 /** The end user's address a server key may name; documented on every route with a per-client limit. */
+/** The optional X-Device-Token header, `role` saying what it does on the route; an unusable one is ignored. */
+export const deviceTokenParameter = (role: string) => ({
+  name: 'X-Device-Token',
+  in: 'header' as const,
+  required: false,
+  description: `${role}; a token that is invalid, expired or of another user is ignored (no error).`,
+  schema: { type: 'string' as const, example: EXAMPLE_LOGIN_RESULT.deviceToken },
+});
+
 export const CLIENT_ADDRESS_PARAMETER = {
   name: CLIENT_ADDRESS_HEADER,
   in: 'header' as const,
@@ -99,15 +108,10 @@ const loginRoute = createRoute({
   ...secured('apiKey', jsonBody()),
   parameters: [
     CLIENT_ADDRESS_PARAMETER,
-    {
-      name: 'X-Device-Token',
-      in: 'header',
-      required: false,
-      description:
-        'The deviceToken an earlier login of the same user on this client answered. Marks the client as a known ' +
-        'device of that user; a token that is invalid, expired or of another user is ignored (no error).',
-      schema: { type: 'string', example: EXAMPLE_LOGIN_RESULT.deviceToken },
-    },
+    deviceTokenParameter(
+      'The deviceToken an earlier login of the same user on this client answered. Marks the client as a known ' +
+        'device of that user',
+    ),
   ],
   request: jsonRequest(LoginBody),
   responses: withHeaders(

@@ -6,9 +6,9 @@ import { successEnvelope } from '../errors';
 import { BODY_REJECTIONS, errorResponses, jsonContent, jsonRequest, withHeaders } from '../http/openapi';
 import { secured } from '../http/secured';
 import { jsonBody, throwOnInvalid } from '../http/validate';
-import { EXAMPLE_LOGIN_RESULT, EXAMPLE_RESET_TOKEN, EXAMPLE_TENANT_ID, envelopeOf, PasswordResetBody, ResetTokenIssued, TenantId } from '../schemas';
+import { EXAMPLE_RESET_TOKEN, EXAMPLE_TENANT_ID, envelopeOf, PasswordResetBody, ResetTokenIssued, TenantId } from '../schemas';
 import { completePasswordReset, issuePasswordReset } from '../tenants/password-reset';
-import { CLIENT_ADDRESS_PARAMETER, RATE_LIMIT_HEADERS } from './auth';
+import { CLIENT_ADDRESS_PARAMETER, deviceTokenParameter, RATE_LIMIT_HEADERS } from './auth';
 
 const TAG = 'Password reset';
 
@@ -64,16 +64,10 @@ const completeRoute = createRoute({
   ...secured('apiKey', jsonBody()),
   parameters: [
     CLIENT_ADDRESS_PARAMETER,
-    {
-      name: 'X-Device-Token',
-      in: 'header',
-      required: false,
-      description:
-        'The deviceToken a login of this tenant answered on the client completing the reset. That device is then ' +
-        'not counted with the device tokens issued before the reset, so nothing guessed from those can lock it out. ' +
-        'A token that is invalid, expired or of another user is ignored (no error).',
-      schema: { type: 'string', example: EXAMPLE_LOGIN_RESULT.deviceToken },
-    },
+    deviceTokenParameter(
+      'The deviceToken a login of this tenant answered on the client completing the reset. That device is then ' +
+        'not counted with the device tokens issued before the reset, so nothing guessed from those can lock it out',
+    ),
   ],
   request: jsonRequest(PasswordResetBody),
   responses: withHeaders(
